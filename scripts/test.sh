@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, then pytest over tests/ on every core. Extra arguments go to pytest.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+venv=${DLFS_VENV:-.venv}
+export MPLBACKEND=Agg PYDEVD_DISABLE_FILE_VALIDATION=1
+
+"$venv/bin/ruff" check . || exit 1
+"$venv/bin/ruff" format --check . || { echo "Run '.venv/bin/ruff format .' to fix the formatting." >&2; exit 1; }
+
+"$venv/bin/python" -m pytest -n "${PYTEST_WORKERS:-auto}" --dist loadfile "$@"
+rc=$?
+if [ "$rc" -eq 5 ]; then
+  echo "pytest collected no tests: that is a failure of the suite itself." >&2
+  exit 1
+fi
+exit "$rc"
