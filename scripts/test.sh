@@ -4,6 +4,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 venv=${DLFS_VENV:-.venv}
 export MPLBACKEND=Agg PYDEVD_DISABLE_FILE_VALIDATION=1
+# Two pytest workers share two cores: one BLAS thread each avoids oversubscription.
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 
 "$venv/bin/ruff" check . || exit 1
 "$venv/bin/ruff" format --check . || { echo "Run '.venv/bin/ruff format .' to fix the formatting." >&2; exit 1; }

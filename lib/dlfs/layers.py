@@ -131,7 +131,7 @@ class Relu:
         """
         x = np.asarray(x)
         self.mask = x > 0  # True where the gradient flows through
-        return np.where(self.mask, x, 0).astype(x.dtype, copy=False)
+        return np.maximum(x, 0)  # a Python 0 keeps x's dtype (NEP 50)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """Return ``dx = dout * (x > 0)``, same shape and dtype as ``dout``."""
