@@ -1,0 +1,275 @@
+"""``python -m autograder``: the instructor's commands, from sources to grades.
+
+Run from the repository root. Every command takes ``--course-dir`` (default
+``autograder/course``); see ``autograder/README.md`` for the whole workflow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from autograder import collect as collect_mod
+from autograder import report as report_mod
+from autograder.course import DEFAULT_COURSE_DIR, Course, CourseError
+from autograder.feedback import generate_feedback
+from autograder.grade import autograde
+from autograder.notebooks import nbgrader_meta, read_notebook, source_problems, strip_outputs
+from autograder.release import generate
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_ERROR, EXIT_SOME_FAILED = 0, 2, 3
+
+
+def _print_rows(rows: list[dict[str, str]], columns: list[str]) -> None:
+    widths = {c: max([len(c)] + [len(str(r.get(c, ""))) for r in rows]) for c in columns}
+    widths[columns[-1]] = 0  # the last column (notes) is not padded
+    print("  ".join(c.ljust(widths[c]) for c in columns).rstrip())
+    for r in rows:
+        print("  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns).rstrip())
+
+
+def cmd_list(course: Course, args: argparse.Namespace) -> int:
+    """Assignments with their test cells and points."""
+    for assignment in course.resolve(args.assignments):
+        nb = read_notebook(course.source_notebook(assignment))
+        auto, manual = [], []
+        for cell in nb.cells:
+            meta = nbgrader_meta(cell)
+            if meta.get("grade"):
+                (manual if meta.get("solution") else auto).append(
+                    (meta["grade_id"], meta.get("points", 0))
+                )
+        total_auto = sum(p for _, p in auto)
+        total_manual = sum(p for _, p in manual)
+        print(f"{assignment}: {total_auto:g} autograded + {total_manual:g} by hand")
+        if args.verbose:
+            for name, points in auto:
+                print(f"    {name:<24} {points:g}")
+            for name, points in manual:
+                print(f"    {name:<24} {points:g}  (written answer, graded by hand)")
+    return EXIT_OK
+
+
+def cmd_check(course: Course, args: argparse.Namespace) -> int:
+    """Static checks of the sources; with --strip, remove outputs first."""
+    bad = 0
+    for assignment in course.resolve(args.assignments):
+        path = course.source_notebook(assignment)
+        if args.strip and strip_outputs(path).changed:
+            print(f"{assignment}: outputs stripped")
+        problems = source_problems(path)
+        print(f"{assignment}: {'ok' if not problems else 'PROBLEMS'}")
+        for problem in problems:
+            print(f"    {problem}")
+        bad += bool(problems)
+    return EXIT_ERROR if bad else EXIT_OK
+
+
+def cmd_validate(course: Course, args: argparse.Namespace) -> int:
+    """nbgrader validate: the sources pass every test, the releases fail every test."""
+    bad = 0
+    for assignment in course.resolve(args.assignments):
+        checks = [(course.source_notebook(assignment), [], "passes all the tests")]
+        if course.release_notebook(assignment).is_file():
+            checks.append((course.release_notebook(assignment), ["--invert"], "not pass any"))
+        for notebook, flags, success in checks:
+            run = course.nbgrader("validate", *flags, str(notebook), timeout=args.timeout)
+            ok = run.ok and success in run.output
+            bad += not ok
+            kind = "release" if flags else "source"
+            print(f"{assignment} {kind}: {'ok' if ok else 'FAILED'}", flush=True)
+            if not ok:
+                print("    " + "\n    ".join(run.output.strip().splitlines()[-15:]))
+    return EXIT_ERROR if bad else EXIT_OK
+
+
+def cmd_generate(course: Course, args: argparse.Namespace) -> int:
+    for path in generate(course, course.resolve(args.assignments)):
+        print(f"wrote {path} (no solutions, no hidden tests: checked)")
+    return EXIT_OK
+
+
+def cmd_collect(course: Course, args: argparse.Namespace) -> int:
+    wanted = course.resolve(args.assignments) if args.assignments else None
+    entries = collect_mod.collect(course, Path(args.source), wanted, dry_run=args.dry_run)
+    _print_rows([e.row() for e in entries], ["file", "student", "assignment", "status", "notes"])
+    counts = Counter(e.status for e in entries)
+    print("\n" + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    if not args.dry_run:
+        report = course.path("reports", "collect.csv")
+        collect_mod.write_report(entries, report)
+        print(f"report: {report}")
+    not_taken = counts["unmatched"]
+    if not_taken:
+        print(f"{not_taken} file(s) could not be matched: see the notes above.", file=sys.stderr)
+    return EXIT_SOME_FAILED if not_taken else EXIT_OK
+
+
+def _grade_printer():
+    """A progress callback printing one line per submission, under a header printed once."""
+    header = f"{'assignment':<22} {'student':<16} {'status':<10} {'score':>9}  notes"
+    printed = []
+
+    def show(result) -> None:
+        if not printed:
+            print(header)
+            printed.append(True)
+        score = "" if result.score is None else f"{result.score:g}/{result.max_score:g}"
+        line = f"{result.assignment:<22} {result.student:<16} {result.status:<10} {score:>9}"
+        print(f"{line}  {'; '.join(result.notes)}", flush=True)
+
+    return show
+
+
+def cmd_autograde(course: Course, args: argparse.Namespace) -> int:
+    if args.assignments:
+        assignments = course.resolve(args.assignments)
+    else:  # every assignment somebody handed in
+        assignments = [
+            a for a in course.assignments() if any(course.path("submitted").glob(f"*/{a}"))
+        ]
+    results = autograde(
+        course,
+        assignments,
+        students=args.student or None,
+        timeout=args.timeout,
+        force=args.force,
+        progress=_grade_printer(),
+    )
+    counts = Counter(r.status for r in results)
+    print("\n" + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no submissions"))
+    print(f"status: {course.path('reports', 'autograde-status.csv')}")
+    trouble = sum(n for s, n in counts.items() if s not in ("graded", "up to date"))
+    return EXIT_SOME_FAILED if trouble else EXIT_OK
+
+
+def cmd_feedback(course: Course, args: argparse.Namespace) -> int:
+    results = generate_feedback(course, course.resolve(args.assignments), args.student or None)
+    rows = [
+        {
+            "assignment": r.assignment,
+            "student": r.student,
+            "status": r.status,
+            "file": str(r.path.relative_to(course.root)) if r.path else "",
+            "notes": "; ".join(r.notes),
+        }
+        for r in results
+    ]
+    _print_rows(rows, ["assignment", "student", "status", "file", "notes"])
+    if not results:
+        print("no autograded submissions: run `python -m autograder autograde` first")
+    return EXIT_SOME_FAILED if any(r.status != "written" for r in results) else EXIT_OK
+
+
+def cmd_export(course: Course, args: argparse.Namespace) -> int:
+    target = Path(args.to).resolve() if args.to else course.path("reports", "grades.csv")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    run = course.nbgrader("export", f"--to={target}")
+    if not run.ok or not target.is_file():
+        raise CourseError("nbgrader export failed:\n  " + "\n  ".join(run.errors()[-5:]))
+    print(f"grades: {target}")
+    return EXIT_OK
+
+
+def cmd_report(course: Course, args: argparse.Namespace) -> int:
+    stats = report_mod.pass_rates(course, course.resolve(args.assignments))
+    if not any(s.submissions for s in stats):
+        print("no graded submissions yet")
+        return EXIT_OK
+    print(report_mod.format_table(stats))
+    table = report_mod.write_csv(stats, course.path("reports", "test-pass-rates.csv"))
+    figure = report_mod.plot(stats, course.path("reports", "test-pass-rates.png"))
+    print(f"\ntable: {table}\nplot:  {figure}")
+    return EXIT_OK
+
+
+def cmd_grade(course: Course, args: argparse.Namespace) -> int:
+    """collect + autograde + feedback + export + report."""
+    codes = []
+    if args.source:
+        codes.append(cmd_collect(course, args))
+    codes.append(cmd_autograde(course, args))
+    codes.append(cmd_feedback(course, args))
+    args.to = None
+    codes.append(cmd_export(course, args))
+    codes.append(cmd_report(course, args))
+    return max(codes)
+
+
+def cmd_nbgrader(course: Course, args: argparse.Namespace) -> int:
+    if not args.nbgrader_args:
+        raise CourseError("say which nbgrader command to run, e.g. `nbgrader formgrader`")
+    return course.nbgrader_attached(*args.nbgrader_args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--course-dir",
+        default=argparse.SUPPRESS,
+        help=f"the course directory (default: {DEFAULT_COURSE_DIR})",
+    )
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description="Generate, collect, autograde, give feedback on and report the assignments.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func, help_text: str, assignments: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text, parents=[common])
+        if assignments:
+            p.add_argument("assignments", nargs="*", help="ids, numbers or titles (default: all)")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("list", cmd_list, "list the assignments and their points")
+    p.add_argument("-v", "--verbose", action="store_true", help="show every graded cell")
+    p = add("check", cmd_check, "check the sources in solutions/ (metadata, markers, outputs)")
+    p.add_argument("--strip", action="store_true", help="strip outputs in place first")
+    add("generate", cmd_generate, "write the student versions to release/ (nbgrader)")
+    p = add("validate", cmd_validate, "run the tests: sources must pass, releases must fail")
+    p.add_argument("--timeout", type=float, default=900, help="seconds per notebook")
+    p = add("collect", cmd_collect, "copy submissions from a folder or zip into submitted/", False)
+    p.add_argument("source", help="a folder or a .zip of submitted notebooks")
+    p.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
+    p.add_argument("--dry-run", action="store_true", help="report only, write nothing")
+
+    def grading_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--student", action="append", help="only this student (repeatable)")
+        p.add_argument(
+            "--timeout", type=int, default=300, help="seconds per notebook cell (default 300)"
+        )
+        p.add_argument("--force", action="store_true", help="grade unchanged submissions again")
+
+    grading_options(add("autograde", cmd_autograde, "autograde the collected submissions"))
+    p = add("feedback", cmd_feedback, "write HTML feedback (without hidden tests)")
+    p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p = add("export", cmd_export, "export the grades to CSV (nbgrader export)", False)
+    p.add_argument("--to", help="the CSV file (default: COURSE_DIR/reports/grades.csv)")
+    add("report", cmd_report, "pass rate of every test across the class (table and plot)")
+    p = add("grade", cmd_grade, "collect, autograde, feedback, export and report in one go", False)
+    p.add_argument("--source", help="a folder or .zip of submissions to collect first")
+    p.add_argument("assignments", nargs="*", help="ids, numbers or titles (default: all)")
+    p.set_defaults(dry_run=False)
+    grading_options(p)
+    p = add("nbgrader", cmd_nbgrader, "run any nbgrader command in the course directory", False)
+    p.add_argument("nbgrader_args", nargs=argparse.REMAINDER, help="e.g. formgrader, db ...")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        course = Course(getattr(args, "course_dir", None))
+        return args.func(course, args)
+    except CourseError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,276 @@
+"""The course directory: where nbgrader keeps its database and every stage of the notebooks.
+
+A course directory holds ``nbgrader_config.py`` (written here; it loads the repository's
+``autograder/nbgrader_config.py``), ``gradebook.db`` and the folders ``release``,
+``submitted``, ``autograded`` and ``feedback`` that nbgrader uses, plus ``reports``,
+``logs`` and ``backups`` written by this tool. The sources stay in the repository's
+``solutions`` folder. Nothing in a course directory belongs in git.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["REPO", "Course", "CourseError", "NbgraderRun"]
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_COURSE_DIR = REPO / "autograder" / "course"
+
+CONFIG_TEMPLATE = '''\
+"""Written by `python -m autograder`; do not edit. The settings live in {shared}."""
+
+import os
+
+_shared = {shared!r}
+if not os.path.isfile(_shared):
+    raise FileNotFoundError(f"the course settings {{_shared}} are missing")
+load_subconfig(_shared)  # noqa: F821
+c.CourseDirectory.root = {root!r}  # noqa: F821
+'''
+
+
+class CourseError(RuntimeError):
+    """A problem the instructor must fix; the message says what and how."""
+
+
+@dataclass
+class NbgraderRun:
+    """The outcome of one nbgrader command."""
+
+    args: list[str]
+    returncode: int
+    output: str
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+    def errors(self) -> list[str]:
+        """nbgrader's ERROR messages (continuation lines joined), without the log prefix."""
+        found: list[str] = []
+        current: list[str] | None = None
+        for line in self.output.splitlines():
+            match = re.match(r"\[\w+ \| (\w+)\]\s*(.*)", line)
+            if match:
+                if current:
+                    found.append(" ".join(current))
+                current = [match.group(2).strip()] if match.group(1) == "ERROR" else None
+            elif current is not None and line.strip():
+                current.append(line.strip())
+        if current:
+            found.append(" ".join(current))
+        return [e for e in found if e]
+
+    def reason(self) -> str:
+        """The most telling error message: not nbgrader's generic ones, not a traceback."""
+        generic = ("There was an error processing", "Please see", "Traceback")
+        errors = self.errors()
+        for error in errors:
+            if not error.startswith(generic):
+                return error if len(error) <= 300 else error[:297] + "..."
+        tracebacks = [e for e in errors if e.startswith("Traceback")]
+        if tracebacks:  # the exception line ends the traceback
+            return tracebacks[-1].rsplit("  ", 1)[-1][-300:]
+        return f"nbgrader exited with code {self.returncode}"
+
+    def warnings(self) -> list[str]:
+        found = []
+        for line in self.output.splitlines():
+            match = re.match(r"\[\w+ \| WARNING\]\s*(.*)", line)
+            if match and match.group(1).strip():
+                found.append(match.group(1).strip())
+        return found
+
+
+class Course:
+    """A course directory and the assignments of the repository.
+
+    Parameters
+    ----------
+    root : path, optional
+        The course directory; ``autograder/course`` in the repository by default. Created
+        on first use.
+    repo : path, optional
+        The repository holding ``solutions/`` and ``autograder/nbgrader_config.py``.
+    """
+
+    def __init__(self, root: Path | str | None = None, repo: Path | str = REPO) -> None:
+        self.repo = Path(repo).resolve()
+        self.root = Path(root).resolve() if root is not None else DEFAULT_COURSE_DIR
+        if self.root.exists() and not self.root.is_dir():
+            raise CourseError(f"the course directory {self.root} is a file, not a directory")
+
+    # layout -----------------------------------------------------------------------------
+    @property
+    def source_dir(self) -> Path:
+        return self.repo / "solutions"
+
+    @property
+    def shared_config(self) -> Path:
+        return self.repo / "autograder" / "nbgrader_config.py"
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / "gradebook.db"
+
+    def path(self, step: str, *parts: str) -> Path:
+        """A path inside the course directory, e.g. ``path("submitted", "alice")``."""
+        return self.root.joinpath(step, *parts)
+
+    def source_notebook(self, assignment: str) -> Path:
+        return self.source_dir / assignment / f"{assignment}.ipynb"
+
+    def release_notebook(self, assignment: str) -> Path:
+        return self.path("release", assignment, f"{assignment}.ipynb")
+
+    # assignments ------------------------------------------------------------------------
+    def assignments(self) -> list[str]:
+        """Assignment ids: folders of ``solutions/`` holding a notebook of the same name."""
+        if not self.source_dir.is_dir():
+            raise CourseError(f"no solutions folder at {self.source_dir}")
+        return sorted(
+            p.name for p in self.source_dir.iterdir() if (p / f"{p.name}.ipynb").is_file()
+        )
+
+    def resolve(self, names: list[str] | None) -> list[str]:
+        """Turn ``["03", "backprop", "05_cnn"]`` into assignment ids; all of them when empty.
+
+        Raises
+        ------
+        CourseError
+            For a name that matches no assignment or several.
+        """
+        known = self.assignments()
+        if not names:
+            return known
+        chosen = []
+        for name in names:
+            key = name.strip().lower().replace("-", "_")
+            hits = [a for a in known if a == key] or [
+                a for a in known if a.split("_", 1)[0] == key or a.split("_", 1)[-1] == key
+            ]
+            if len(hits) != 1:
+                why = "matches no assignment" if not hits else f"is ambiguous ({', '.join(hits)})"
+                raise CourseError(f"'{name}' {why}; the assignments are: {', '.join(known)}")
+            if hits[0] not in chosen:
+                chosen.append(hits[0])
+        return chosen
+
+    # nbgrader ---------------------------------------------------------------------------
+    def ensure(self) -> None:
+        """Create the course directory and write its ``nbgrader_config.py``."""
+        if not self.shared_config.is_file():
+            raise CourseError(f"the shared nbgrader settings {self.shared_config} are missing")
+        self.root.mkdir(parents=True, exist_ok=True)
+        config = self.root / "nbgrader_config.py"
+        text = CONFIG_TEMPLATE.format(shared=str(self.shared_config), root=str(self.root))
+        if not config.is_file() or config.read_text(encoding="utf-8") != text:
+            config.write_text(text, encoding="utf-8")
+
+    def gradebook(self):
+        """nbgrader's ``Gradebook`` of this course (use it in a ``with`` block)."""
+        from nbgrader.api import Gradebook
+
+        _scripts_on_path(os.environ)  # nbgrader runs the `alembic` script to open a gradebook
+        return Gradebook(f"sqlite:///{self.db_path}")
+
+    def environment(self) -> dict[str, str]:
+        """The environment for nbgrader: the repository importable, config errors fatal."""
+        env = dict(os.environ)
+        _scripts_on_path(env)
+        paths = [str(self.repo)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        env["PYTHONPATH"] = os.pathsep.join(paths)
+        env["TRAITLETS_APPLICATION_RAISE_CONFIG_FILE_ERROR"] = "1"
+        env.setdefault("MPLBACKEND", "Agg")
+        # one BLAS thread per kernel: these small products gain nothing from more, and
+        # spinning BLAS threads of two kernels on the same cores slow both down many times
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(name, "1")
+        env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        return env
+
+    def nbgrader(
+        self, *args: str, timeout: float | None = None, log_file: Path | None = None
+    ) -> NbgraderRun:
+        """Run ``nbgrader ARGS`` in the course directory as a separate process.
+
+        A separate process per command keeps one broken submission from taking the others
+        down. On ``timeout`` (seconds of wall time) the whole process group, kernel included,
+        is killed.
+        """
+        self.ensure()
+        cmd = [sys.executable, "-m", "nbgrader", *args]
+        proc = subprocess.Popen(
+            cmd,
+            cwd=self.root,
+            env=self.environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            start_new_session=True,
+        )
+        timed_out = False
+        try:
+            output, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc)
+            output, _ = proc.communicate()
+        run = NbgraderRun(list(args), proc.returncode, output or "", timed_out)
+        if log_file is not None:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            log_file.write_text(f"$ nbgrader {' '.join(args)}\n{run.output}", encoding="utf-8")
+        return run
+
+    def nbgrader_attached(self, *args: str) -> int:
+        """Run ``nbgrader ARGS`` in the course directory with this terminal (e.g. formgrader)."""
+        self.ensure()
+        cmd = [sys.executable, "-m", "nbgrader", *args]
+        return subprocess.run(cmd, cwd=self.root, env=self.environment(), check=False).returncode
+
+    # safety -----------------------------------------------------------------------------
+    def backup_gradebook(self, reason: str) -> Path | None:
+        """Copy ``gradebook.db`` to ``backups/`` (consistently, with SQLite's backup API)."""
+        if not self.db_path.is_file():
+            return None
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        target = self.path("backups", f"gradebook-{stamp}-{reason}.db")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(self.db_path) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+        return target
+
+    def backup_file(self, path: Path, reason: str) -> Path:
+        """Move a file about to be replaced into ``backups/``, keeping its relative path."""
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        target = self.path("backups", f"{reason}-{stamp}", path.relative_to(self.root))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(path), str(target))
+        return target
+
+
+def _scripts_on_path(env: dict[str, str] | os._Environ) -> None:
+    """Put the scripts of this Python environment (``alembic``, ``jupyter``) on PATH."""
+    scripts = str(Path(sys.executable).parent)
+    parts = env.get("PATH", "").split(os.pathsep)
+    if scripts not in parts:
+        env["PATH"] = os.pathsep.join([scripts, *[p for p in parts if p]])
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

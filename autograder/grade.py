@@ -1,0 +1,329 @@
+"""Autograde every submission with nbgrader, one student at a time, and say what happened.
+
+Each (student, assignment) runs in its own ``nbgrader autograde`` process with a per-cell
+timeout and a wall-time limit, so an infinite loop, a crashing kernel or a damaged notebook
+costs that submission only. Before anything runs the gradebook is backed up. The outcome of
+every submission (score, and notes such as "test cell a3_affine_db was edited; the original
+was run instead") is printed and kept in ``reports/autograde-status.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgrader.api import MissingEntry
+
+from autograder.course import Course, CourseError
+from autograder.notebooks import NotebookError, nbgrader_meta, read_notebook
+
+__all__ = ["GradeResult", "autograde", "submissions", "write_status"]
+
+STATUS_FIELDS = ["assignment", "student", "status", "score", "max_score", "seconds", "notes"]
+
+
+@dataclass
+class GradeResult:
+    """The outcome of autograding one submission."""
+
+    assignment: str
+    student: str
+    status: str  # graded | up to date | invalid | failed | killed
+    score: float | None = None
+    max_score: float | None = None
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def row(self) -> dict[str, str]:
+        return {
+            "assignment": self.assignment,
+            "student": self.student,
+            "status": self.status,
+            "score": "" if self.score is None else f"{self.score:g}",
+            "max_score": "" if self.max_score is None else f"{self.max_score:g}",
+            "seconds": f"{self.seconds:.1f}",
+            "notes": "; ".join(self.notes),
+        }
+
+
+def submissions(course: Course, assignment: str, students: list[str] | None = None) -> list[str]:
+    """Students with a folder ``submitted/<student>/<assignment>``, sorted (only ``students``)."""
+    root = course.path("submitted")
+    if not root.is_dir():
+        return []
+    found = sorted(p.parent.name for p in root.glob(f"*/{assignment}") if p.is_dir())
+    return [s for s in found if not students or s in students]
+
+
+def _require_generated(course: Course, assignments: list[str]) -> None:
+    if not course.db_path.is_file():
+        raise CourseError(
+            f"no gradebook in {course.root}: run `python -m autograder generate` first"
+        )
+    with course.gradebook() as gb:
+        for a in assignments:
+            try:
+                gb.find_assignment(a)
+            except MissingEntry:
+                raise CourseError(
+                    f"{a} is not in the gradebook: run `python -m autograder generate {a}` first"
+                ) from None
+
+
+# nbgrader's warnings worth passing on. Edited and deleted cells are found by comparing
+# with the release instead: nbgrader flags every test cell with hidden tests as "changed".
+_WARNINGS = [
+    (
+        re.compile(r"Attribute 'cell_type' for cell (\S+) has changed"),
+        "cell {0} changed type; the original type was restored",
+    ),
+    (
+        re.compile(r"Attribute 'points' for cell (\S+) has changed"),
+        "the points of cell {0} were edited; the original points were used",
+    ),
+    (
+        re.compile(r"Cell '(\S+)' does not exist in the database"),
+        "cell id {0} is unknown and was not graded",
+    ),
+]
+
+
+def _tampering(course: Course, assignment: str, nb) -> list[str]:
+    """Read-only and test cells deleted or edited, compared with the released notebook."""
+    try:
+        release = read_notebook(course.release_notebook(assignment))
+    except NotebookError:
+        return []
+    submitted = {m["grade_id"]: c for c in nb.cells if "grade_id" in (m := nbgrader_meta(c))}
+    notes = []
+    for cell in release.cells:
+        meta = nbgrader_meta(cell)
+        name = meta.get("grade_id")
+        is_test = meta.get("grade") and not meta.get("solution")
+        if not name or not (is_test or meta.get("locked") or meta.get("solution")):
+            continue
+        mine = submitted.get(name)
+        if mine is None:
+            if is_test:
+                notes.append(f"test cell {name} was deleted; it was put back and run")
+            elif meta.get("solution"):
+                notes.append(f"answer cell {name} was deleted")
+            else:
+                notes.append(f"read-only cell {name} was deleted")
+        elif meta.get("locked") and mine.source.strip() != cell.source.strip():
+            what = "test cell" if is_test else "read-only cell"
+            notes.append(f"{what} {name} was edited; the original was run instead")
+    return notes
+
+
+def _notes_from_log(warnings: list[str]) -> list[str]:
+    notes = []
+    for line in warnings:
+        for pattern, text in _WARNINGS:
+            match = pattern.search(line)
+            if match:
+                note = text.format(match.group(1).strip("'\""))
+                if note not in notes:
+                    notes.append(note)
+    return notes
+
+
+def _notes_from_notebook(path: Path, timeout: int) -> list[str]:
+    try:
+        nb = read_notebook(path)
+    except NotebookError:
+        return []
+    timed_out, failed, tests = [], [], 0
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        name = meta.get("grade_id", cell.get("id", "?"))
+        if any(o.get("ename") == "CellTimeoutError" for o in errors):
+            timed_out.append(name)
+        if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+            tests += 1
+            if errors:
+                failed.append(name)
+    notes = [f"cell {name} stopped after the {timeout} s time limit" for name in timed_out]
+    if failed:
+        notes.append(f"{len(failed)} of {tests} test cells failed: {', '.join(failed)}")
+    return notes
+
+
+def _metadata_problem(nb) -> str:
+    """Why nbgrader would refuse the notebook's cell metadata, or an empty string."""
+    from nbgrader.nbgraderformat import (
+        MetadataValidator,
+        SchemaTooNewError,
+        SchemaTooOldError,
+        ValidationError,
+    )
+
+    try:
+        MetadataValidator().validate_nb(nb)
+    except (SchemaTooNewError, SchemaTooOldError) as err:
+        return f"the nbgrader metadata of a cell was tampered with ({err}); grade it by hand"
+    except ValidationError as err:
+        return f"the nbgrader metadata is damaged ({err}); grade it by hand"
+    return ""
+
+
+def _score(course: Course, assignment: str, student: str) -> tuple[float | None, float | None]:
+    with course.gradebook() as gb:
+        try:
+            sub = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return None, None
+        return float(sub.score), float(sub.max_score)
+
+
+def _manual_points(course: Course, assignment: str, student: str) -> float:
+    """Points of the written answers still waiting for a human grader."""
+    with course.gradebook() as gb:
+        try:
+            sub = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return 0.0
+        return sum(
+            float(g.max_score) for nb in sub.notebooks for g in nb.grades if g.needs_manual_grade
+        )
+
+
+def _grade_one(
+    course: Course, assignment: str, student: str, timeout: int, force: bool
+) -> GradeResult:
+    result = GradeResult(assignment, student, "failed")
+    folder = course.path("submitted", student, assignment)
+    notebook = folder / f"{assignment}.ipynb"
+    if not notebook.is_file():
+        others = sorted(p.name for p in folder.glob("*.ipynb"))
+        result.notes.append(
+            f"expected {notebook.name}, found {others or 'no notebook'}; "
+            "collect the submission with `python -m autograder collect` to rename it"
+        )
+        return result
+    try:
+        nb = read_notebook(notebook)
+    except NotebookError as err:
+        result.status = "invalid"
+        result.notes.append(str(err))
+        return result
+    damaged = _metadata_problem(nb)
+    if damaged:
+        result.status = "invalid"
+        result.notes.append(damaged)
+        return result
+    graded = course.path("autograded", student, assignment, notebook.name)
+    if not force and graded.is_file() and graded.stat().st_mtime >= notebook.stat().st_mtime:
+        result.status = "up to date"
+        result.score, result.max_score = _score(course, assignment, student)
+        result.notes.append("already autograded; use --force to grade again")
+        return result
+    result.notes += _tampering(course, assignment, nb)
+    code_cells = sum(1 for c in nb.cells if c.cell_type == "code")
+    wall = timeout * (code_cells + 2) + 120
+    start = time.perf_counter()
+    run = course.nbgrader(
+        "autograde",
+        assignment,
+        f"--student={student}",
+        f"--notebook={assignment}",
+        "--force",
+        f"--Execute.timeout={timeout}",
+        timeout=wall,
+        log_file=course.path("logs", "autograde", assignment, f"{student}.log"),
+    )
+    result.seconds = time.perf_counter() - start
+    result.notes += _notes_from_log(run.warnings())
+    if run.timed_out:
+        result.status = "killed"
+        result.notes.append(f"grading took more than {wall} s and was stopped")
+    elif graded.is_file() and run.ok:
+        result.status = "graded"
+        result.notes += _notes_from_notebook(graded, timeout)
+    else:
+        reason = run.reason()
+        result.notes.append(reason)
+        if "Kernel died" in reason:
+            result.notes.append("the notebook crashed Python (os._exit, a crash or out of memory)")
+    result.score, result.max_score = _score(course, assignment, student)
+    if result.status == "graded" and (manual := _manual_points(course, assignment, student)):
+        result.notes.append(f"{manual:g} points of written answers to grade by hand")
+    if result.status != "graded":
+        result.notes.append(f"log: {course.path('logs', 'autograde', assignment, student)}.log")
+    return result
+
+
+def autograde(
+    course: Course,
+    assignments: list[str],
+    students: list[str] | None = None,
+    timeout: int = 300,
+    force: bool = False,
+    progress=None,
+) -> list[GradeResult]:
+    """Autograde the submissions of the given assignments (all students by default).
+
+    Parameters
+    ----------
+    course : Course
+    assignments : list of str
+        Assignment ids, already generated (they must be in the gradebook).
+    students : list of str, optional
+        Only these students.
+    timeout : int
+        Seconds each notebook cell may run before it is interrupted.
+    force : bool
+        Grade again submissions that were already autograded and have not changed.
+    progress : callable, optional
+        Called with each GradeResult as soon as it is known.
+
+    Returns
+    -------
+    list of GradeResult
+    """
+    if timeout <= 0:
+        raise CourseError(f"--timeout must be a positive number of seconds, got {timeout}")
+    course.ensure()
+    _require_generated(course, assignments)
+    todo = {a: submissions(course, a, students) for a in assignments}
+    unknown = sorted(set(students or ()) - {s for who in todo.values() for s in who})
+    if unknown:
+        raise CourseError(
+            f"no submission of {', '.join(assignments)} from: {', '.join(unknown)} "
+            "(student ids are the folder names in submitted/)"
+        )
+    course.backup_gradebook("before-autograde")
+    results = []
+    for assignment, who in todo.items():
+        with course.gradebook() as gb:
+            for student in who:
+                gb.update_or_create_student(student)
+        for student in who:
+            result = _grade_one(course, assignment, student, timeout, force)
+            results.append(result)
+            if progress is not None:
+                progress(result)
+    write_status(course, results)
+    return results
+
+
+def write_status(course: Course, results: list[GradeResult]) -> Path:
+    """Merge these results into ``reports/autograde-status.csv`` and return its path."""
+    path = course.path("reports", "autograde-status.csv")
+    rows: dict[tuple[str, str], dict[str, str]] = {}
+    if path.is_file():
+        with open(path, newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                rows[(row["assignment"], row["student"])] = row
+    for result in results:
+        rows[(result.assignment, result.student)] = result.row()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, STATUS_FIELDS)
+        writer.writeheader()
+        writer.writerows(rows[key] for key in sorted(rows))
+    return path

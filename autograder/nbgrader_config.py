@@ -1,0 +1,50 @@
+"""nbgrader settings of the dlfs course, shared by every course directory.
+
+``python -m autograder`` writes a small ``nbgrader_config.py`` into the course directory
+(default ``autograder/course``) that loads this file, so every nbgrader command run there,
+by the CLI or by hand, uses these settings. Edit the settings here, not in the course directory.
+"""
+
+from pathlib import Path
+
+c = get_config()  # noqa: F821 (traitlets injects get_config into config files)
+
+REPO = Path(__file__).resolve().parent.parent
+
+# The sources with solutions and hidden tests live in the repository, one folder per
+# assignment: solutions/<assignment>/<assignment>.ipynb.
+c.CourseDirectory.course_id = "dlfs"
+c.CourseDirectory.source_directory = str(REPO / "solutions")
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    ".*",
+]
+
+# Student versions: the standard stubs, which make every test fail until the student works.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.ClearSolutions.enforce_metadata = True
+c.ClearHiddenTests.enforce_metadata = True
+
+# Autograding. The CLI passes --Execute.timeout per run (default below, in seconds per cell).
+c.Execute.timeout = 300
+c.Execute.interrupt_on_timeout = True
+c.Execute.raise_on_iopub_timeout = False
+c.LimitOutput.max_lines = 200
+c.LimitOutput.max_traceback = 60
+# A deleted test cell is put back (with a note) and run, instead of silently scoring 0.
+c.OverwriteCells.add_missing_cells = True
+c.Autograde.create_student = True
+
+# Feedback: never show hidden tests, neither their source nor the traceback lines that
+# would quote it. The CLI also scans every feedback file for hidden-test lines afterwards.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "autograder.feedback.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+c.ExportApp.plugin_class = "nbgrader.plugins.export.CsvExportPlugin"
