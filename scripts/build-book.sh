@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Build the book into _build/html: fetch MathJax if missing, then
+#   jupyter-book build . -W -n --keep-going
+# which executes the chapters (cached in _build/.jupyter_cache) and fails on any cell error or
+# Sphinx warning. Idempotent: a second run only redoes what changed. Extra arguments go to
+# `jupyter-book build`.
+#   DLFS_VENV   virtual environment to use (default: .venv)
+#   PYTHON      or: the Python interpreter of that environment (its bin/ folder is used)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -n "${PYTHON:-}" ]; then
+  bin=$(dirname "$PYTHON")
+else
+  bin=${DLFS_VENV:-.venv}/bin
+fi
+jb=$bin/jupyter-book
+if [ ! -x "$jb" ]; then
+  echo "build-book: $jb not found. Run './run setup book' first, or point DLFS_VENV (or PYTHON)" \
+    "at an environment with the [book] extras." >&2
+  exit 1
+fi
+
+bash scripts/fetch-mathjax.sh
+
+mkdir -p _build
+ok=_build/.book-ok
+lib_stamp=_build/.book-lib-hash
+lib_hash=$(find lib/dlfs -name '*.py' -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum |
+  sha256sum | cut -d' ' -f1)
+
+args=()
+# The execution cache is keyed on each chapter's code only, not on the library it imports:
+# when lib/dlfs changed, run every chapter again so the book shows what the code does now.
+if [ -d _build/.jupyter_cache ] && [ "$(cat "$lib_stamp" 2>/dev/null)" != "$lib_hash" ]; then
+  echo "[book] lib/dlfs changed since the last build: executing every chapter again"
+  rm -rf _build/.jupyter_cache
+  args+=(--all)
+fi
+# Sphinx re-reads only changed pages, so warnings of an earlier failed build would not show up
+# again: after a failure (or a first build) read every page.
+if [ ! -f "$ok" ] && [ ${#args[@]} -eq 0 ]; then
+  args+=(--all)
+fi
+rm -f "$ok"
+# Sphinx never deletes pages, so a page dropped from _toc.yml would stay published. Start from
+# an empty _build/html: every page is rewritten from the cached doctrees (seconds), while
+# reading and executing stay incremental.
+rm -rf _build/html
+
+# Figures must reach the page: the kernel's inline backend, whatever the caller set (the test
+# suite exports MPLBACKEND=Agg, under which plt.show() outputs nothing).
+export MPLBACKEND=module://matplotlib_inline.backend_inline PYDEVD_DISABLE_FILE_VALIDATION=1
+start=$(date +%s)
+# The kernel that runs the chapters is this environment's python (jupyter-book's own kernel).
+status=0
+PATH="$bin:$PATH" "$jb" build . -W -n --keep-going "${args[@]}" "$@" || status=$?
+# Whatever the outcome, the execution cache now matches this library.
+echo "$lib_hash" >"$lib_stamp"
+if [ "$status" -ne 0 ]; then
+  echo "build-book: the build failed (a cell error or a Sphinx warning, see above)." >&2
+  exit 1
+fi
+touch "$ok"
+echo "[book] built in $(($(date +%s) - start)) s. Open $(pwd)/_build/html/index.html" \
+  "(or run ./run serve and visit http://127.0.0.1:8000/)"

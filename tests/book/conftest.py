@@ -1,0 +1,202 @@
+"""Fixtures for the book tests: the built book, a local HTTP server and headless Chromium.
+
+The book is built once per test session by ``scripts/build-book.sh`` when ``_build/html`` is
+missing or older than any of its sources. Set ``DLFS_BOOK_NO_BUILD=1`` to never build: the tests
+then use whatever book is there, and skip (saying so) when there is none.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import http.server
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / "_build"
+HTML = BUILD / "html"
+#: Written by scripts/build-book.sh after a build that passed (no cell error, no warning).
+BUILD_OK = BUILD / ".book-ok"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+NO_BUILD_ENV = "DLFS_BOOK_NO_BUILD"
+
+
+def toc_docnames() -> list[str]:
+    """Every page of _toc.yml in reading order, e.g. ``["intro", "chapters/01_perceptrons"]``."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    names = [toc["root"]]
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries:
+            if "file" in entry:
+                names.append(str(entry["file"]).removesuffix(".md").removesuffix(".ipynb"))
+            for key in ("parts", "chapters", "sections"):
+                walk(entry.get(key, []))
+
+    walk(toc.get("parts", []) + toc.get("chapters", []))
+    return names
+
+
+def chapter_docnames() -> list[str]:
+    return [name for name in toc_docnames() if name.startswith("chapters/")]
+
+
+def source_of(docname: str) -> Path:
+    return ROOT / f"{docname}.md"
+
+
+def book_sources() -> list[Path]:
+    """Files whose change makes the built book stale."""
+    files = [ROOT / "_config.yml", ROOT / "_toc.yml"]
+    files += [source_of(name) for name in toc_docnames()]
+    files += sorted((ROOT / "lib" / "dlfs").rglob("*.py"))
+    files += [ROOT / "scripts" / "build-book.sh", ROOT / "scripts" / "fetch-mathjax.sh"]
+    return [f for f in files if f.exists()]
+
+
+def book_is_fresh() -> bool:
+    if not (BUILD_OK.exists() and (HTML / "index.html").exists()):
+        return False
+    built = BUILD_OK.stat().st_mtime
+    return all(f.stat().st_mtime <= built for f in book_sources())
+
+
+#: Pages Sphinx writes besides the ones in _toc.yml (index.html redirects to the root page).
+EXTRA_PAGES = ["index", "genindex", "search"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize ``docname`` over the pages of _toc.yml, ``chapter`` over its chapters and
+    ``built_page`` over every HTML page the build writes."""
+    if "docname" in metafunc.fixturenames:
+        metafunc.parametrize("docname", toc_docnames())
+    if "chapter" in metafunc.fixturenames:
+        metafunc.parametrize("chapter", chapter_docnames())
+    if "built_page" in metafunc.fixturenames:
+        metafunc.parametrize("built_page", toc_docnames() + EXTRA_PAGES)
+
+
+@pytest.fixture(scope="session")
+def toc() -> list[str]:
+    """The pages of _toc.yml in reading order."""
+    return toc_docnames()
+
+
+@pytest.fixture(scope="session")
+def extra_pages() -> list[str]:
+    """Pages Sphinx writes besides the ones in _toc.yml."""
+    return list(EXTRA_PAGES)
+
+
+@pytest.fixture(scope="session")
+def chapters() -> list[str]:
+    """The chapters of _toc.yml in reading order."""
+    return chapter_docnames()
+
+
+def _build_book_if_stale() -> None:
+    """Run scripts/build-book.sh unless the built book is fresh; a lock file serialises this
+    between pytest-xdist workers."""
+    BUILD.mkdir(exist_ok=True)
+    with open(BUILD / ".book-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if book_is_fresh():
+                return
+            result = subprocess.run(
+                ["bash", str(ROOT / "scripts" / "build-book.sh")],
+                cwd=ROOT,
+                env={**os.environ, "PYTHON": sys.executable},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                pytest.fail(
+                    f"scripts/build-book.sh failed:\n{result.stdout[-6000:]}\n"
+                    f"{result.stderr[-6000:]}",
+                    pytrace=False,
+                )
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _building_is_off() -> bool:
+    return os.environ.get(NO_BUILD_ENV, "") not in ("", "0")
+
+
+@pytest.fixture(scope="session")
+def book_html() -> Path:
+    """The built book's HTML folder, built first if missing or stale."""
+    if _building_is_off():
+        if not (HTML / "index.html").exists():
+            pytest.skip(
+                f"{NO_BUILD_ENV} is set and there is no built book in {HTML}: "
+                "run scripts/build-book.sh (or unset the variable to build it here)"
+            )
+        return HTML
+    _build_book_if_stale()
+    return HTML
+
+
+@pytest.fixture(scope="session")
+def execution_cache() -> Path | None:
+    """The book's execution cache (``_build/.jupyter_cache``, what the published pages show),
+    built first if stale; None when building is off and there is no cache."""
+    if not _building_is_off():
+        _build_book_if_stale()
+    folder = BUILD / ".jupyter_cache"
+    return folder if folder.is_dir() else None
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        """Keep the test output clean: no access log."""
+
+
+@pytest.fixture(scope="session")
+def book_url(book_html: Path) -> Iterator[str]:
+    """Base URL of the built book, served on 127.0.0.1 from a thread (free port)."""
+    handler = functools.partial(_QuietHandler, directory=str(book_html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium driven by Playwright (its own browser download is not used)."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} not found: install Debian's chromium (sudo apt-get install chromium)",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
