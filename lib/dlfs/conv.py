@@ -434,8 +434,13 @@ class Convolution:
             dxg.fill(0)
             _col2im_t(dcol.reshape(c, fh, fw, n, oh, ow), s, dxg)
 
-        self.dW = _like((dmat @ col.T).reshape(self.W.shape), self.W.dtype)
-        self.db = _like(dflat.sum(axis=1), self.b.dtype)  # zeros off the grid add nothing
+        # the same product either way round; OpenBLAS is faster with the longer side first
+        dW = (col @ dmat.T).T if col.shape[0] > fn else dmat @ col.T
+        self.dW = _like(dW.reshape(self.W.shape), self.W.dtype)
+        # row sums as a product with ones: several times faster than dflat.sum(axis=1);
+        # the zeros off the valid grid positions add nothing
+        db = dflat @ np.ones(dflat.shape[1], dflat.dtype)
+        self.db = _like(db, self.b.dtype)
         dx = dxg[:, :, p : p + h, p : p + w].transpose(1, 0, 2, 3).copy()
         return _like(dx, cache["x_dtype"])
 
@@ -501,15 +506,15 @@ class Pooling:
         oh, ow = _geometry(x.shape, self.pool_h, self.pool_w, self.stride, p, "Pooling")
         xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
         index_type = np.uint8 if self.pool_h * self.pool_w <= 256 else np.intp
-        out = arg = np.empty(0)
-        for k, view in self._windows(xp, oh, ow):
-            if k == 0:
-                out, arg = view.copy(), np.zeros(view.shape, index_type)
-                continue
-            # strict ">" keeps the first maximum; arithmetic instead of a masked
+        # (K, N, C, OH, OW), element k of every window; comparing contiguous copies is
+        # faster than comparing the strided views
+        windows = np.stack([view for _, view in self._windows(xp, oh, ow)])
+        out, arg = windows[0].copy(), np.zeros(windows.shape[1:], index_type)
+        for k in range(1, len(windows)):
+            # strict ">" keeps the first maximum; arithmetic rather than a masked
             # assignment, which is several times slower
-            better = view > out
-            np.maximum(out, view, out=out)
+            better = windows[k] > out
+            np.maximum(out, windows[k], out=out)
             arg += better * (index_type(k) - arg)
         self.arg_max = arg
         self._x_shape, self._out_shape, self._x_dtype = x.shape, out.shape, x.dtype
