@@ -69,10 +69,35 @@ def cmd_check(course: Course, args: argparse.Namespace) -> int:
     return EXIT_ERROR if bad else EXIT_OK
 
 
+def _validate_checks(course: Course, assignment: str, kind: str, notebook: Path) -> bool:
+    """The trusted checks, in the sandbox: a source passes all, a release fails all."""
+    from autograder.notebooks import read_notebook
+    from autograder.sandbox.verdicts import judge
+
+    report = judge(assignment, read_notebook(notebook))
+    wrong = [
+        (grade_id, v.message)
+        for grade_id, v in report.verdicts.items()
+        if v.passed != (kind == "source")
+    ]
+    print(f"{assignment} {kind} (sandboxed checks): {'ok' if not wrong else 'FAILED'}")
+    for grade_id, message in wrong:
+        print(f"    {grade_id}: {message if kind == 'source' else 'passed on the blank notebook'}")
+    return not wrong
+
+
 def cmd_validate(course: Course, args: argparse.Namespace) -> int:
-    """nbgrader validate: the sources pass every test, the releases fail every test."""
+    """The sources pass every test, the releases fail every test: with nbgrader validate
+    (the notebook's own tests, in a kernel) and with the trusted checks (in the sandbox)."""
     bad = 0
     for assignment in course.resolve(args.assignments):
+        bad += not _validate_checks(
+            course, assignment, "source", course.source_notebook(assignment)
+        )
+        if course.release_notebook(assignment).is_file():
+            bad += not _validate_checks(
+                course, assignment, "release", course.release_notebook(assignment)
+            )
         checks = [(course.source_notebook(assignment), [], "passes all the tests")]
         if course.release_notebook(assignment).is_file():
             checks.append((course.release_notebook(assignment), ["--invert"], "not pass any"))
@@ -139,6 +164,7 @@ def cmd_autograde(course: Course, args: argparse.Namespace) -> int:
         timeout=args.timeout,
         force=args.force,
         progress=_grade_printer(),
+        jobs=args.jobs,
     )
     counts = Counter(r.status for r in results)
     print("\n" + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no submissions"))
@@ -245,6 +271,13 @@ def _parser() -> argparse.ArgumentParser:
             "--timeout", type=int, default=300, help="seconds per notebook cell (default 300)"
         )
         p.add_argument("--force", action="store_true", help="grade unchanged submissions again")
+        p.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            metavar="N",
+            help="grade N submissions at a time (default 1; try the number of cores)",
+        )
 
     grading_options(add("autograde", cmd_autograde, "autograde the collected submissions"))
     p = add("feedback", cmd_feedback, "write HTML feedback (without hidden tests)")

@@ -35,6 +35,8 @@ if not os.path.isfile(_shared):
     raise FileNotFoundError(f"the course settings {{_shared}} are missing")
 load_subconfig(_shared)  # noqa: F821
 c.CourseDirectory.root = {root!r}  # noqa: F821
+# parallel autograding: wait for the gradebook instead of failing when another writer holds it
+c.CourseDirectory.db_url = {db_url!r}  # noqa: F821
 '''
 
 
@@ -123,6 +125,11 @@ class Course:
     def db_path(self) -> Path:
         return self.root / "gradebook.db"
 
+    @property
+    def db_url(self) -> str:
+        """SQLAlchemy URL of the gradebook; writers wait up to 120 s for each other."""
+        return f"sqlite:///{self.db_path}?timeout=120"
+
     def path(self, step: str, *parts: str) -> Path:
         """A path inside the course directory, e.g. ``path("submitted", "alice")``."""
         return self.root.joinpath(step, *parts)
@@ -173,7 +180,9 @@ class Course:
             raise CourseError(f"the shared nbgrader settings {self.shared_config} are missing")
         self.root.mkdir(parents=True, exist_ok=True)
         config = self.root / "nbgrader_config.py"
-        text = CONFIG_TEMPLATE.format(shared=str(self.shared_config), root=str(self.root))
+        text = CONFIG_TEMPLATE.format(
+            shared=str(self.shared_config), root=str(self.root), db_url=self.db_url
+        )
         if not config.is_file() or config.read_text(encoding="utf-8") != text:
             config.write_text(text, encoding="utf-8")
 
@@ -182,7 +191,7 @@ class Course:
         from nbgrader.api import Gradebook
 
         _scripts_on_path(os.environ)  # nbgrader runs the `alembic` script to open a gradebook
-        return Gradebook(f"sqlite:///{self.db_path}")
+        return Gradebook(self.db_url)
 
     def environment(self) -> dict[str, str]:
         """The environment for nbgrader: the repository importable, config errors fatal."""

@@ -10,8 +10,12 @@ was run instead") is printed and kept in ``reports/autograde-status.csv``.
 from __future__ import annotations
 
 import csv
+import json
+import queue
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,6 +157,24 @@ def _notes_from_notebook(path: Path, timeout: int) -> list[str]:
     return notes
 
 
+def _notes_from_report(course: Course, assignment: str, student: str) -> list[str]:
+    """What the sandbox said: cells left out (they ended or hung the process), limits hit."""
+    path = course.path("logs", "sandbox", assignment, f"{student}.json")
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    notes = [n for n in report.get("notes", []) if isinstance(n, str)]
+    for grade_id, verdict in (report.get("verdicts") or {}).items():
+        message = str(verdict.get("message", ""))
+        if not verdict.get("passed") and ("did not answer" in message or "ended" in message):
+            notes.append(f"{grade_id}: {message}")
+    level = str(report.get("isolation", ""))
+    if level.startswith("sandbox: rlimits"):
+        notes.append(level)
+    return notes
+
+
 def _metadata_problem(nb) -> str:
     """Why nbgrader would refuse the notebook's cell metadata, or an empty string."""
     from nbgrader.nbgraderformat import (
@@ -193,7 +215,7 @@ def _manual_points(course: Course, assignment: str, student: str) -> float:
 
 
 def _grade_one(
-    course: Course, assignment: str, student: str, timeout: int, force: bool
+    course: Course, assignment: str, student: str, timeout: int, force: bool, slot: int = 0
 ) -> GradeResult:
     result = GradeResult(assignment, student, "failed")
     folder = course.path("submitted", student, assignment)
@@ -224,7 +246,8 @@ def _grade_one(
         return result
     result.notes += _tampering(course, assignment, nb)
     code_cells = sum(1 for c in nb.cells if c.cell_type == "code")
-    wall = timeout * (code_cells + 2) + 120
+    total = timeout * (code_cells + 2)
+    wall = total + 180
     start = time.perf_counter()
     run = course.nbgrader(
         "autograde",
@@ -232,7 +255,11 @@ def _grade_one(
         f"--student={student}",
         f"--notebook={assignment}",
         "--force",
-        f"--Execute.timeout={timeout}",
+        f"--SandboxExecute.cell_seconds={timeout}",
+        f"--SandboxExecute.call_seconds={timeout}",
+        f"--SandboxExecute.total_seconds={total}",
+        f"--SandboxExecute.report_dir={course.path('logs', 'sandbox')}",
+        f"--SandboxExecute.slot={slot}",
         timeout=wall,
         log_file=course.path("logs", "autograde", assignment, f"{student}.log"),
     )
@@ -243,6 +270,7 @@ def _grade_one(
         result.notes.append(f"grading took more than {wall} s and was stopped")
     elif graded.is_file() and run.ok:
         result.status = "graded"
+        result.notes += _notes_from_report(course, assignment, student)
         result.notes += _notes_from_notebook(graded, timeout)
     else:
         reason = run.reason()
@@ -264,6 +292,7 @@ def autograde(
     timeout: int = 300,
     force: bool = False,
     progress=None,
+    jobs: int = 1,
 ) -> list[GradeResult]:
     """Autograde the submissions of the given assignments (all students by default).
 
@@ -280,6 +309,9 @@ def autograde(
         Grade again submissions that were already autograded and have not changed.
     progress : callable, optional
         Called with each GradeResult as soon as it is known.
+    jobs : int
+        Submissions graded at the same time (each in its own nbgrader process and sandbox).
+        The results are the same as one at a time; they are returned in the same order.
 
     Returns
     -------
@@ -287,6 +319,8 @@ def autograde(
     """
     if timeout <= 0:
         raise CourseError(f"--timeout must be a positive number of seconds, got {timeout}")
+    if jobs < 1:
+        raise CourseError(f"--jobs must be at least 1, got {jobs}")
     course.ensure()
     _require_generated(course, assignments)
     todo = {a: submissions(course, a, students) for a in assignments}
@@ -297,16 +331,32 @@ def autograde(
             "(student ids are the folder names in submitted/)"
         )
     course.backup_gradebook("before-autograde")
-    results = []
-    for assignment, who in todo.items():
+    for who in todo.values():
         with course.gradebook() as gb:
             for student in who:
                 gb.update_or_create_student(student)
-        for student in who:
-            result = _grade_one(course, assignment, student, timeout, force)
-            results.append(result)
-            if progress is not None:
+    work = [(a, s) for a, who in todo.items() for s in who]
+    slots: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for slot in range(jobs):
+        slots.put(slot)
+    lock = threading.Lock()
+
+    def grade(item: tuple[str, str]) -> GradeResult:
+        slot = slots.get()
+        try:
+            result = _grade_one(course, item[0], item[1], timeout, force, slot)
+        finally:
+            slots.put(slot)
+        if progress is not None:
+            with lock:
                 progress(result)
+        return result
+
+    if jobs == 1:
+        results = [grade(item) for item in work]
+    else:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(grade, work))
     write_status(course, results)
     return results
 

@@ -29,7 +29,21 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.ClearSolutions.enforce_metadata = True
 c.ClearHiddenTests.enforce_metadata = True
 
-# Autograding. The CLI passes --Execute.timeout per run (default below, in seconds per cell).
+# Autograding runs the student's code in a sandbox, never in nbgrader's kernel: the
+# SandboxExecute preprocessor takes the place of nbgrader's Execute, runs the notebook in a
+# contained process and decides every test cell with the trusted checks in
+# autograder/checks/ (see autograder/sandbox/). The CLI passes the limits per run.
+c.Autograde.autograde_preprocessors = [
+    "autograder.sandbox.verdicts.SandboxExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.SandboxExecute.cell_seconds = 120
+# Validating the sources (instructor code) still runs them in a kernel.
 c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
 c.Execute.raise_on_iopub_timeout = False

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from autograder_helpers import cell_scores, copy_course, points, student_notebook, write_notebook
+from more_bugs import MORE_BUGS
 
 from autograder.collect import collect
 from autograder.course import Course
@@ -102,6 +103,9 @@ BUGS = {
 }
 
 
+BUGS.update(MORE_BUGS)
+
+
 @pytest.fixture(scope="module")
 def graded_bugs(generated_course: Course, tmp_path_factory: pytest.TempPathFactory) -> Course:
     root = tmp_path_factory.mktemp("bugs")
@@ -112,7 +116,7 @@ def graded_bugs(generated_course: Course, tmp_path_factory: pytest.TempPathFacto
         write_notebook(student_notebook(course, assignment, edits), inbox / student / "hw.ipynb")
     entries = collect(course, inbox)
     assert {e.status for e in entries} == {"collected"}, [e.row() for e in entries]
-    results = autograde(course, sorted({a for a, _, _ in BUGS.values()}), timeout=120)
+    results = autograde(course, sorted({a for a, _, _ in BUGS.values()}), timeout=120, jobs=2)
     assert {r.status for r in results} == {"graded"}, [r.row() for r in results]
     generate_feedback(course, sorted({a for a, _, _ in BUGS.values()}))
     return course
@@ -133,5 +137,5 @@ def test_feedback_explains_the_failure(graded_bugs: Course, name: str) -> None:
     assignment, _, _ = BUGS[name]
     page = graded_bugs.path("feedback", name.replace("_", "-"), assignment, f"{assignment}.html")
     text = html_text(page.read_text(encoding="utf-8"))
-    assert "AssertionError" in text
+    assert "CheckFailed" in text
     assert "### BEGIN HIDDEN TESTS" not in text and "_written_here" not in text

@@ -153,7 +153,8 @@ def test_edited_test_cell_is_restored(hostile) -> None:
 def test_infinite_loop_costs_only_the_cells_it_blocks(hostile, student: str) -> None:
     course, _, _, status, _, _ = hostile
     assert status[student]["status"] == "graded"
-    assert f"cell a1_softmax stopped after the {TIMEOUT} s time limit" in status[student]["notes"]
+    notes = status[student]["notes"]
+    assert f"a1_softmax: softmax did not answer within {TIMEOUT} s" in notes, notes
     expected = dict(points(A), a1_softmax=0.0, a1_softmax_stable=0.0)
     assert _scores(course, student) == expected
 
@@ -164,10 +165,11 @@ def test_syntax_error_costs_only_its_part(hostile) -> None:
     assert _scores(course, "typo") == dict(points(A), a1_mse=0.0)
 
 
-def test_crashing_kernel_is_reported(hostile) -> None:
-    _, _, _, status, _, _ = hostile
-    assert status["crasher"]["status"] == "failed"
-    assert "Kernel died" in status["crasher"]["notes"]
+def test_a_process_that_exits_costs_only_its_part(hostile) -> None:
+    course, _, _, status, _, _ = hostile
+    assert status["crasher"]["status"] == "graded"
+    assert "exited with code 3" in status["crasher"]["notes"]
+    assert _scores(course, "crasher") == dict(points(A), a1_mse=0.0)
 
 
 def test_tampered_metadata_and_invalid_json_are_reported(hostile) -> None:
@@ -178,10 +180,9 @@ def test_tampered_metadata_and_invalid_json_are_reported(hostile) -> None:
     assert "not valid JSON" in status["broken"]["notes"]
 
 
-def test_runaway_output_is_truncated(hostile) -> None:
+def test_runaway_output_does_not_reach_the_notebook(hostile) -> None:
     course, _, _, _, _, _ = hostile
     graded = course.path("autograded", "spammer", A, f"{A}.ipynb").read_text()
-    assert "Output truncated" in graded
     assert graded.count("spam") < 1000
 
 

@@ -1,0 +1,296 @@
+"""Trusted checks: the verdicts of the autograded parts, decided outside the student's process.
+
+One module per assignment (``a03_backprop.py`` for ``03_backprop``) creates a :class:`Suite`
+and registers one check per autograded test cell with :meth:`Suite.check`. A check receives
+a :class:`~autograder.sandbox.session.Session` and talks to the student's code only through
+it: it makes its own inputs (from a seed the student never sees), calls the student's
+functions and classes, receives plain arrays, and compares them here with reference values
+computed by the course library. It fails by raising :class:`CheckFailed` with a message that
+says which property does not hold (the message is shown to the student; never put a hidden
+input or the check's code in it).
+
+Besides the calls, a suite can require that some names are written in the notebook: the
+student's cells are parsed here (never run here) and a name must be bound by its own ``def``
+or ``class``, not imported from a library module the assignment asks students to write, and
+that module is replaced by a stub inside the sandbox.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from autograder.sandbox.session import CheckFailed, Fn, Remote, Seed, Session
+
+__all__ = [
+    "CheckFailed",
+    "Fn",
+    "Remote",
+    "Seed",
+    "Session",
+    "Suite",
+    "array",
+    "close",
+    "load_suite",
+    "numerical_gradient",
+]
+
+CheckFn = Callable[[Session], None]
+
+
+@dataclass
+class Check:
+    grade_id: str
+    run: CheckFn
+    own: tuple[str, ...] = ()
+    banned: tuple[str, ...] = ()
+
+
+@dataclass
+class Suite:
+    """The checks of one assignment.
+
+    Parameters
+    ----------
+    assignment : str
+    banned_modules : tuple of str
+        Library modules replaced by a stub in the sandbox (students write these themselves).
+    """
+
+    assignment: str
+    banned_modules: tuple[str, ...] = ()
+    checks: dict[str, Check] = field(default_factory=dict)
+
+    def check(
+        self, grade_id: str, *, own: tuple[str, ...] = (), banned: tuple[str, ...] | None = None
+    ) -> Callable[[CheckFn], CheckFn]:
+        """Register the decorated function as the check of test cell ``grade_id``.
+
+        ``own`` names must be defined by the student's own ``def``/``class`` without using
+        anything imported from ``banned`` (default: the suite's banned modules).
+        """
+
+        def register(fn: CheckFn) -> CheckFn:
+            if grade_id in self.checks:
+                raise ValueError(f"{self.assignment}: two checks for {grade_id}")
+            self.checks[grade_id] = Check(
+                grade_id, fn, own, self.banned_modules if banned is None else banned
+            )
+            return fn
+
+        return register
+
+    def stubs(self) -> dict[Path, str]:
+        """Module files to replace in the sandbox, with the text of their stand-in."""
+        found = {}
+        for name in self.banned_modules:
+            spec = importlib.util.find_spec(name)
+            if spec is None or spec.origin is None:
+                continue
+            found[Path(spec.origin)] = (
+                f"raise ImportError({name!r} ' is not available while {self.assignment} is "
+                "graded: write this code yourself in the notebook')\n"
+            )
+        return found
+
+    def static_problem(self, grade_id: str, cells: list[tuple[str, str]]) -> str | None:
+        """Why the names this check needs are not the student's own work, or None."""
+        check = self.checks[grade_id]
+        if not check.own:
+            return None
+        return own_code_problem(cells, check.own, check.banned)
+
+
+def load_suite(assignment: str) -> Suite:
+    """The suite of an assignment id like ``03_backprop`` (module ``a03_backprop``)."""
+    try:
+        module = importlib.import_module(f"autograder.checks.a{assignment}")
+    except ModuleNotFoundError as err:
+        if err.name != f"autograder.checks.a{assignment}":
+            raise
+        raise LookupError(
+            f"no trusted checks for {assignment}: write autograder/checks/a{assignment}.py"
+        ) from None
+    suite = getattr(module, "SUITE", None)
+    if not isinstance(suite, Suite):
+        raise LookupError(f"autograder/checks/a{assignment}.py must define SUITE = Suite(...)")
+    return suite
+
+
+# ---------------------------------------------------------------------------------------
+# own work: parse the student's cells (never run them here)
+
+
+def _banned_aliases(trees: list[ast.Module], banned: tuple[str, ...]) -> set[str]:
+    def is_banned(module: str) -> bool:
+        return any(module == b or module.startswith(b + ".") for b in banned)
+
+    names = set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and is_banned(node.module):
+                names.update(a.asname or a.name for a in node.names)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if is_banned(alias.name) or any(b.startswith(alias.name + ".") for b in banned):
+                        names.add(alias.asname or alias.name.split(".")[0])
+    return names
+
+
+def own_code_problem(
+    cells: list[tuple[str, str]], names: tuple[str, ...], banned: tuple[str, ...]
+) -> str | None:
+    """None when every name is defined by the student's own def/class without banned code."""
+    trees = []
+    for _, source in cells:
+        try:
+            trees.append(ast.parse(_strip_magics(source)))
+        except SyntaxError:
+            continue
+    aliases = _banned_aliases(trees, banned) if banned else set()
+    where = ", ".join(banned)
+    for name in names:
+        last: ast.AST | None = None
+        for tree in trees:
+            for node in tree.body:
+                if _binds(node, name):
+                    last = node
+        if last is None:
+            return f"{name} is not defined in the notebook (a def or class named {name})"
+        if not isinstance(last, ast.FunctionDef | ast.ClassDef):
+            return f"{name} must be written in the notebook with def or class, not imported"
+        used = {n.id for n in ast.walk(last) if isinstance(n, ast.Name)}
+        if used & aliases:
+            bad = ", ".join(sorted(used & aliases))
+            return f"{name} uses {bad} from {where}: write it yourself"
+    return None
+
+
+def _binds(node: ast.stmt, name: str) -> bool:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return node.name == name
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return any((a.asname or a.name.split(".")[0]) == name for a in node.names)
+    if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return any(name in _target_names(t) for t in targets)
+    return False
+
+
+def _target_names(target: ast.expr) -> set[str]:
+    """Names an assignment target binds (``a``, ``a, b = ...``), not ``a.attr`` or ``a[i]``."""
+    if isinstance(target, ast.Name):
+        return {target.id}
+    if isinstance(target, ast.Tuple | ast.List):
+        return set().union(*(_target_names(e) for e in target.elts))
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return set()
+
+
+def _strip_magics(source: str) -> str:
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in source.split("\n")
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# helpers for writing checks
+
+
+def array(
+    value: object,
+    what: str,
+    shape: tuple[int, ...] | None = None,
+    *,
+    finite: bool = True,
+) -> np.ndarray:
+    """The student's value as a float64 array, or CheckFailed saying what was wrong with it."""
+    if isinstance(value, Remote):
+        raise CheckFailed(f"{what} should be a NumPy array, got a {value.type_name} object")
+    if isinstance(value, tuple | list):
+        try:
+            value = np.array(value, dtype=float)
+        except (TypeError, ValueError):
+            raise CheckFailed(
+                f"{what} should be an array of numbers, got a {type(value).__name__}"
+            ) from None
+    if value is None:
+        raise CheckFailed(f"{what} is None: did you forget to return (or set) it?")
+    if isinstance(value, str | dict):
+        raise CheckFailed(f"{what} should be an array of numbers, got a {type(value).__name__}")
+    result = np.asarray(value, dtype=np.float64)
+    if shape is not None and result.shape != tuple(shape):
+        raise CheckFailed(f"{what} should have shape {tuple(shape)}, got {result.shape}")
+    if finite and not np.all(np.isfinite(result)):
+        raise CheckFailed(f"{what} contains nan or inf")
+    return result
+
+
+def close(
+    actual: np.ndarray, expected: np.ndarray, what: str, *, rtol: float = 1e-6, atol: float = 1e-8
+) -> None:
+    """CheckFailed unless ``actual`` matches ``expected`` (shapes already checked)."""
+    if actual.shape != expected.shape:
+        raise CheckFailed(f"{what} should have shape {expected.shape}, got {actual.shape}")
+    if not np.allclose(actual, expected, rtol=rtol, atol=atol):
+        worst = np.unravel_index(np.argmax(np.abs(actual - expected)), actual.shape)
+        raise CheckFailed(
+            f"{what} is wrong: at index {tuple(int(i) for i in worst)} it is "
+            f"{actual[worst]:.6g}, expected {expected[worst]:.6g}"
+        )
+
+
+def rel_error(a: np.ndarray, b: np.ndarray) -> float:
+    """``max|a - b| / (max|a| + max|b|)``, as :func:`dlfs.gradient.rel_error`.
+
+    Measured against the arrays as a whole: finite differences are accurate relative to the
+    scale of the function, so an element whose gradient is nearly 0 cannot be resolved
+    relative to itself. 0 for two zero arrays.
+    """
+    scale = float(np.max(np.abs(a), initial=0.0) + np.max(np.abs(b), initial=0.0))
+    diff = float(np.max(np.abs(a - b), initial=0.0))
+    return 0.0 if diff == 0.0 else diff / scale
+
+
+def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """Central differences of ``f()`` with respect to ``x`` (changed in place, then restored)."""
+    grad = np.zeros_like(x, dtype=np.float64)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        idx = it.multi_index
+        keep = x[idx]
+        x[idx] = keep + h
+        up = f()
+        x[idx] = keep - h
+        down = f()
+        x[idx] = keep
+        grad[idx] = (up - down) / (2 * h)
+    return grad
+
+
+def gradient_matches(
+    actual: np.ndarray, expected: np.ndarray, what: str, tol: float = 1e-7
+) -> None:
+    """CheckFailed unless ``actual`` is within ``tol`` relative error of ``expected``."""
+    if actual.shape != expected.shape:
+        raise CheckFailed(f"{what} should have shape {expected.shape}, got {actual.shape}")
+    err = rel_error(actual, expected)
+    if err > tol:
+        raise CheckFailed(
+            f"{what} disagrees with the numerical gradient (relative error {err:.1e} > {tol:g})"
+        )
+
+
+def unchanged(before: np.ndarray, after: object, what: str) -> None:
+    """CheckFailed when an input array came back modified."""
+    if not (isinstance(after, np.ndarray) and after.shape == before.shape):
+        raise CheckFailed(f"{what} was replaced by something else")
+    if not np.array_equal(before, after):
+        raise CheckFailed(f"{what} was modified: compute a new array instead of writing into it")

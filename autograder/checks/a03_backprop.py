@@ -1,0 +1,198 @@
+"""Trusted checks of assignment 03_backprop: layers with forward and backward passes.
+
+Reference values come from the course library (``dlfs.layers``) and from numerical gradients
+of the reference forward passes, computed here; the student's layers only return arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from dlfs import layers as ref
+
+from autograder.checks import (
+    CheckFailed,
+    Session,
+    Suite,
+    array,
+    close,
+    gradient_matches,
+    numerical_gradient,
+    unchanged,
+)
+
+SUITE = Suite("03_backprop", banned_modules=("dlfs.layers",))
+rng_seed = 0x03B4C
+
+
+def _rng(offset: int) -> np.random.Generator:
+    return np.random.default_rng(rng_seed + offset)
+
+
+def _pair(value: object, what: str) -> tuple[object, object]:
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise CheckFailed(f"{what} should return two values (dx, dy)")
+    return value[0], value[1]
+
+
+@SUITE.check("a3_mul", own=("MulLayer",))
+def mul(s: Session) -> None:
+    layer = s.get("MulLayer")()
+    price = array(layer.call("forward", 100.0, 2.0), "MulLayer.forward(100, 2)")
+    close(price, np.array(200.0), "MulLayer.forward(100, 2)")
+    rng = _rng(1)
+    x, y, dout = rng.standard_normal((3, 4, 5))
+    layer = s.get("MulLayer")()
+    close(
+        array(layer.call("forward", x, y), "MulLayer.forward", x.shape),
+        x * y,
+        "MulLayer.forward on arrays",
+    )
+    dx, dy = _pair(layer.call("backward", dout), "MulLayer.backward")
+    close(array(dx, "dx of MulLayer", x.shape), dout * y, "dx of MulLayer.backward")
+    close(array(dy, "dy of MulLayer", x.shape), dout * x, "dy of MulLayer.backward")
+
+
+@SUITE.check("a3_add", own=("AddLayer",))
+def add(s: Session) -> None:
+    rng = _rng(2)
+    x, y, dout = rng.standard_normal((3, 2, 6))
+    layer = s.get("AddLayer")()
+    close(
+        array(layer.call("forward", x, y), "AddLayer.forward", x.shape), x + y, "AddLayer.forward"
+    )
+    dx, dy = _pair(layer.call("backward", dout), "AddLayer.backward")
+    close(array(dx, "dx of AddLayer", x.shape), dout, "dx of AddLayer.backward")
+    close(array(dy, "dy of AddLayer", x.shape), dout, "dy of AddLayer.backward")
+
+
+def _forward_keeps_input(s: Session, name: str, x: np.ndarray, expected: np.ndarray) -> None:
+    layer = s.get(name)()
+    out, (x_after,) = layer.call_keep_args("forward", x)
+    close(
+        array(out, f"{name}.forward", expected.shape),
+        expected,
+        f"{name}.forward on a {x.shape} array",
+    )
+    unchanged(x, x_after, f"the input of {name}.forward")
+
+
+def _elementwise_backward(s: Session, name: str, reference: object, x: np.ndarray) -> None:
+    rng = _rng(len(name))
+    dout = rng.standard_normal(x.shape)
+    layer = s.get(name)()
+    layer.call("forward", x)
+    dx, (dout_after,) = layer.call_keep_args("backward", dout)
+    dx = array(dx, f"{name}.backward", x.shape)
+    unchanged(dout, dout_after, f"dout given to {name}.backward")
+    expected = numerical_gradient(lambda: float(np.sum(reference.forward(x) * dout)), x)  # type: ignore[attr-defined]
+    gradient_matches(dx, expected, f"dx of {name}.backward")
+
+
+@SUITE.check("a3_relu_forward", own=("Relu",))
+def relu_forward(s: Session) -> None:
+    x = _rng(3).standard_normal((3, 4, 5))
+    _forward_keeps_input(s, "Relu", x, np.maximum(x, 0))
+
+
+@SUITE.check("a3_relu_backward", own=("Relu",))
+def relu_backward(s: Session) -> None:
+    x = _rng(4).standard_normal((4, 3, 5))
+    x[np.abs(x) < 1e-3] = 0.5  # away from the kink
+    _elementwise_backward(s, "Relu", ref.Relu(), x)
+
+
+@SUITE.check("a3_sigmoid_forward", own=("Sigmoid",))
+def sigmoid_forward(s: Session) -> None:
+    x = _rng(5).standard_normal((2, 3, 4)) * 3
+    _forward_keeps_input(s, "Sigmoid", x, 1 / (1 + np.exp(-x)))
+
+
+@SUITE.check("a3_sigmoid_backward", own=("Sigmoid",))
+def sigmoid_backward(s: Session) -> None:
+    x = _rng(6).standard_normal((5, 4))
+    _elementwise_backward(s, "Sigmoid", ref.Sigmoid(), x)
+
+
+AFFINE_CASES = [((5, 3, 2, 2), 12, 4), ((2, 7), 7, 3), ((3, 2, 5), 10, 6)]
+
+
+@SUITE.check("a3_affine_forward", own=("Affine",))
+def affine_forward(s: Session) -> None:
+    rng = _rng(7)
+    for x_shape, d, m in AFFINE_CASES:
+        W, b = rng.standard_normal((d, m)), rng.standard_normal(m)
+        x = rng.standard_normal(x_shape)
+        layer = s.get("Affine")(W, b)
+        out, (x_after,) = layer.call_keep_args("forward", x)
+        what = f"Affine.forward on an input of shape {x_shape}"
+        close(array(out, what, (x_shape[0], m)), x.reshape(x_shape[0], -1) @ W + b, what)
+        unchanged(x, x_after, "the input of Affine.forward")
+
+
+def _affine_backward(s: Session, grad: str, offset: int) -> None:
+    rng = _rng(offset)
+    for x_shape, d, m in AFFINE_CASES:
+        W, b = rng.standard_normal((d, m)), rng.standard_normal(m)
+        x = rng.standard_normal(x_shape)
+        dout = rng.standard_normal((x_shape[0], m))
+        layer = s.get("Affine")(W.copy(), b.copy())
+        layer.call("forward", x)
+        dx, (dout_after,) = layer.call_keep_args("backward", dout)
+        unchanged(dout, dout_after, "dout given to Affine.backward")
+        reference = ref.Affine(W, b)
+        target = {"dx": x, "dW": W, "db": b}[grad]
+        expected = numerical_gradient(
+            lambda r=reference, x=x, d=dout: float(np.sum(r.forward(x) * d)), target
+        )
+        value = dx if grad == "dx" else layer.get(grad)
+        what = f"{grad} of Affine.backward for an input of shape {x_shape}"
+        gradient_matches(array(value, what, target.shape), expected, what)
+
+
+@SUITE.check("a3_affine_dx", own=("Affine",))
+def affine_dx(s: Session) -> None:
+    _affine_backward(s, "dx", 8)
+
+
+@SUITE.check("a3_affine_dW", own=("Affine",))
+def affine_dw(s: Session) -> None:
+    _affine_backward(s, "dW", 9)
+
+
+@SUITE.check("a3_affine_db", own=("Affine",))
+def affine_db(s: Session) -> None:
+    _affine_backward(s, "db", 10)
+
+
+def _reference_loss(x: np.ndarray, labels: np.ndarray) -> float:
+    shift = x.max(axis=1, keepdims=True)
+    logsumexp = np.log(np.exp(x - shift).sum(axis=1)) + shift[:, 0]
+    return float(np.mean(logsumexp - x[np.arange(len(x)), labels]))
+
+
+@SUITE.check("a3_swl_forward", own=("SoftmaxWithLoss",))
+def swl_forward(s: Session) -> None:
+    rng = _rng(11)
+    x = rng.standard_normal((6, 5)) * 2
+    t = rng.integers(0, 5, size=6)
+    for targets, kind in ((t, "labels"), (np.eye(5)[t], "one-hot targets")):
+        loss, (x_after, _) = s.get("SoftmaxWithLoss")().call_keep_args("forward", x, targets)
+        what = f"SoftmaxWithLoss.forward with {kind}"
+        close(array(loss, what, ()), np.array(_reference_loss(x, t)), what, rtol=1e-5)
+        unchanged(x, x_after, "the scores given to SoftmaxWithLoss.forward")
+    big = s.get("SoftmaxWithLoss")().call("forward", x * 500, t)
+    array(big, "SoftmaxWithLoss.forward on large scores (x 500)", ())
+
+
+@SUITE.check("a3_swl_backward", own=("SoftmaxWithLoss",))
+def swl_backward(s: Session) -> None:
+    rng = _rng(12)
+    for n, k in [(7, 4), (3, 10), (1, 3)]:
+        x = rng.standard_normal((n, k))
+        labels = rng.integers(0, k, size=n)
+        expected = numerical_gradient(lambda x=x, t=labels: _reference_loss(x, t), x)
+        for targets, kind in ((labels, "labels"), (np.eye(k)[labels], "one-hot targets")):
+            layer = s.get("SoftmaxWithLoss")()
+            layer.call("forward", x, targets)
+            what = f"dx of SoftmaxWithLoss.backward for N={n}, K={k} with {kind}"
+            gradient_matches(array(layer.call("backward"), what, (n, k)), expected, what)

@@ -1,0 +1,304 @@
+"""Trusted checks of assignment 04_optimizers: update rules, Dropout and batch-norm backward.
+
+Optimizers are run for several steps on random gradients and their trajectories compared
+with ``dlfs.optimizers``, stepped here on the same gradients. ``update`` must change the
+arrays of ``params`` in place (a network's layers hold those very arrays). Arrays cannot be
+shared across the sandbox boundary, so ``params`` is a ``collections.UserDict`` built in the
+sandbox (a mapping that behaves like a dict and comes back as a handle), and before each step
+a second mapping keeps the same array objects: after an in-place update both show the new
+values, after a replacement the second one still shows the old ones.
+
+Dropout masks are random (drawn in the sandbox from a seeded generator), so the checks test
+what holds for any mask. Batch-norm gradients are compared with numerical gradients of the
+reference ``dlfs.layers.BatchNormalization`` forward pass in training mode, computed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from dlfs import layers as ref_layers
+from dlfs import optimizers as ref_opt
+from dlfs.gradient import rel_error
+
+from autograder.checks import (
+    CheckFailed,
+    Remote,
+    Seed,
+    Session,
+    Suite,
+    array,
+    close,
+    numerical_gradient,
+    unchanged,
+)
+
+SUITE = Suite("04_optimizers", banned_modules=("dlfs.optimizers", "dlfs.layers"))
+rng_seed = 0x04F7A
+SHAPES = {"W1": (3, 4), "b1": (4,), "W2": (4, 2)}
+STEPS = 5
+
+
+def _rng(offset: int) -> np.random.Generator:
+    return np.random.default_rng(rng_seed + offset)
+
+
+def _module(s: Session, name: str) -> Remote:
+    """A module imported inside the sandbox (a handle; its functions run there)."""
+    builtins = s.get("__builtins__")
+    if not isinstance(builtins, Remote):
+        raise CheckFailed("the notebook replaced Python's __builtins__: it cannot be checked")
+    module = builtins.call("__import__", name, fromlist=["_"])
+    if not isinstance(module, Remote):
+        raise CheckFailed(f"the notebook's {name} module is not usable")
+    return module
+
+
+def _params_after(value: object, what: str) -> dict[str, np.ndarray]:
+    if not isinstance(value, dict) or set(value) != set(SHAPES):
+        raise CheckFailed(f"{what} should keep the keys {sorted(SHAPES)} and nothing else")
+    return {key: array(value[key], f"{what}[{key!r}]", shape) for key, shape in SHAPES.items()}
+
+
+# optimizers ------------------------------------------------------------------------------
+
+
+def _trajectory(
+    s: Session,
+    name: str,
+    settings: dict[str, float],
+    reference: Any,
+    offset: int,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+) -> None:
+    """Run ``name(**settings)`` for STEPS updates and compare with ``reference`` every step."""
+    rng = _rng(offset)
+    start = {key: rng.standard_normal(shape) for key, shape in SHAPES.items()}
+    expected = {key: value.copy() for key, value in start.items()}
+    user_dict = _module(s, "collections").get("UserDict")
+    if not isinstance(user_dict, Remote):
+        raise CheckFailed("collections.UserDict is not usable in the notebook")
+    params = user_dict(start)
+    optimizer = s.get(name)(**settings)
+    described = ", ".join(f"{k}={v:g}" for k, v in settings.items())
+    for step in range(1, STEPS + 1):
+        grads = {
+            key: rng.uniform(0.2, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+            for key, shape in SHAPES.items()
+        }
+        same_arrays = user_dict(params)  # another mapping holding the same array objects
+        _, (_, grads_after) = optimizer.call_keep_args("update", params, grads)
+        before = {key: value.copy() for key, value in expected.items()}
+        reference.update(expected, grads)
+        if not isinstance(grads_after, dict):
+            raise CheckFailed(f"{name}.update replaced grads by something else")
+        for key in SHAPES:
+            unchanged(grads[key], grads_after.get(key), f"grads[{key!r}] given to {name}.update")
+        after = _params_after(params.get("data"), f"params after step {step} of {name}")
+        if all(np.array_equal(after[key], before[key]) for key in SHAPES):
+            raise CheckFailed(
+                f"{name}.update left params as they were at step {step}: change the arrays "
+                "in params in place (params[key] -= ...); a returned value is not used"
+            )
+        for key in SHAPES:
+            close(
+                after[key],
+                expected[key],
+                f"{name}({described}): params[{key!r}] after step {step} on random gradients",
+                rtol=rtol,
+                atol=atol,
+            )
+        held = _params_after(same_arrays.get("data"), "the arrays given to update")
+        for key in SHAPES:
+            if not np.array_equal(held[key], after[key]):
+                raise CheckFailed(
+                    f"{name}.update must change the array params[{key!r}] in place "
+                    f"(params[{key!r}] -= ...), not replace it with a new array: the layers "
+                    "of a network hold the original arrays and would never see the update"
+                )
+
+
+@SUITE.check("a4_sgd", own=("SGD",))
+def sgd(s: Session) -> None:
+    _trajectory(s, "SGD", {"lr": 0.05}, ref_opt.SGD(lr=0.05), 1)
+
+
+@SUITE.check("a4_momentum", own=("Momentum",))
+def momentum(s: Session) -> None:
+    settings = {"lr": 0.05, "momentum": 0.8}
+    _trajectory(s, "Momentum", settings, ref_opt.Momentum(**settings), 2)
+
+
+@SUITE.check("a4_adagrad", own=("AdaGrad",))
+def adagrad(s: Session) -> None:
+    _trajectory(s, "AdaGrad", {"lr": 0.05}, ref_opt.AdaGrad(lr=0.05, eps=1e-7), 3)
+
+
+@SUITE.check("a4_rmsprop", own=("RMSprop",))
+def rmsprop(s: Session) -> None:
+    settings = {"lr": 0.02, "decay_rate": 0.9}
+    _trajectory(s, "RMSprop", settings, ref_opt.RMSprop(**settings, eps=1e-7), 4)
+
+
+@SUITE.check("a4_adam", own=("Adam",))
+def adam(s: Session) -> None:
+    # The notebook adds 1e-7 to sqrt(v) with the correction folded into the learning rate;
+    # the reference adds eps to the corrected sqrt(v_hat). With gradients of size 0.2..2 the
+    # two differ by far less than the tolerance, while a missing bias correction changes the
+    # first steps by a factor of 2.
+    settings = {"lr": 0.01, "beta1": 0.8, "beta2": 0.99}
+    _trajectory(s, "Adam", settings, ref_opt.Adam(**settings, eps=1e-7), 5, atol=1e-7)
+
+
+# Dropout ---------------------------------------------------------------------------------
+
+
+def _dropout_forward(
+    s: Session, ratio: float, seed: int, x: np.ndarray, what: str
+) -> tuple[Remote, np.ndarray]:
+    layer = s.get("Dropout")(ratio, rng=Seed(seed))
+    out, (x_after,) = layer.call_keep_args("forward", x)
+    unchanged(x, x_after, "the input of Dropout.forward")
+    return layer, array(out, what, x.shape)
+
+
+@SUITE.check("a4_dropout_forward", own=("Dropout",))
+def dropout_forward(s: Session) -> None:
+    rng = _rng(6)
+    x = rng.uniform(1.0, 5.0, size=(100, 200))  # no zeros: out != 0 marks the kept units
+    for ratio, seed in [(0.3, 11), (0.6, 12)]:
+        what = f"Dropout({ratio}).forward in training"
+        layer, out = _dropout_forward(s, ratio, seed, x, what)
+        kept = out != 0
+        if not np.array_equal(out[kept], x[kept]):
+            raise CheckFailed(f"{what}: kept units must pass through unchanged (x * mask)")
+        dropped = 1 - kept.mean()
+        if abs(dropped - ratio) > 0.02:
+            raise CheckFailed(
+                f"{what} dropped {dropped:.1%} of the units; dropout_ratio={ratio} should drop "
+                f"about {ratio:.0%} (keep units where rng.random(x.shape) > dropout_ratio)"
+            )
+        what = f"Dropout({ratio}).forward with train_flg=False"
+        test_out = array(layer.call("forward", x, train_flg=False), what, x.shape)
+        close(test_out, x * (1 - ratio), what + " (x * (1 - dropout_ratio))")
+
+    x = rng.standard_normal((20, 30)) + 5.0
+    what = "Dropout(0.5).forward"
+    _, a = _dropout_forward(s, 0.5, 7, x, what)
+    _, b = _dropout_forward(s, 0.5, 7, x, what)
+    _, c = _dropout_forward(s, 0.5, 8, x, what)
+    if not np.array_equal(a, b):
+        raise CheckFailed(
+            "two Dropout layers given generators with the same seed drew different masks: "
+            "draw the mask from self.rng only"
+        )
+    if np.array_equal(a, c):
+        raise CheckFailed("Dropout layers given generators with different seeds drew the same mask")
+    layer = s.get("Dropout")(0.2, rng=Seed(9))
+    first = array(layer.call("forward", x), what, x.shape)
+    second = array(layer.call("forward", x), what, x.shape)
+    if np.array_equal(first, second):
+        raise CheckFailed("each training forward pass of Dropout must draw a new mask")
+
+    random = _module(s, "numpy.random")
+    random.call("seed", 1234)
+    before = random.call("get_state")
+    _dropout_forward(s, 0.5, 10, x, what)
+    after = random.call("get_state")
+    if not (
+        isinstance(before, tuple)
+        and isinstance(after, tuple)
+        and len(before) > 1
+        and len(after) > 1
+        and np.array_equal(np.asarray(before[1]), np.asarray(after[1]))
+        and before[2:] == after[2:]
+    ):
+        raise CheckFailed(
+            "Dropout used NumPy's global random state (np.random.rand or similar): draw the "
+            "mask from the generator self.rng"
+        )
+
+
+@SUITE.check("a4_dropout_backward", own=("Dropout",))
+def dropout_backward(s: Session) -> None:
+    rng = _rng(7)
+    for ratio, seed, shape in [(0.5, 21, (3, 4)), (0.4, 22, (6, 2, 5)), (0.25, 23, (40, 30))]:
+        x = rng.standard_normal(shape) + 10.0
+        layer = s.get("Dropout")(ratio, rng=Seed(seed))
+        layer.call("forward", x)  # the mask of this pass must not be used
+        out = array(layer.call("forward", x), "Dropout.forward", shape)
+        dout = rng.standard_normal(shape)
+        dx, (dout_after,) = layer.call_keep_args("backward", dout)
+        what = f"Dropout({ratio}).backward for an input of shape {shape}"
+        dx = array(dx, what, shape)
+        unchanged(dout, dout_after, "dout given to Dropout.backward")
+        close(
+            dx,
+            dout * (out != 0),
+            f"{what} (dout where the last forward pass kept the unit, 0 where it dropped it)",
+        )
+
+
+# batch normalization ---------------------------------------------------------------------
+
+
+def _gradient_matches(actual: np.ndarray, expected: np.ndarray, what: str, hint: str = "") -> None:
+    """CheckFailed unless ``actual`` is within 1e-7 of the numerical gradient.
+
+    The error is relative to the largest entries (``dlfs.gradient.rel_error``, as in the
+    notebook's own tests), not to each entry: some entries of a batch-norm dx are nearly 0,
+    and a central difference cannot resolve those relative to themselves.
+    """
+    err = rel_error(actual, expected)
+    if not err < 1e-7:
+        raise CheckFailed(
+            f"{what} disagrees with the numerical gradient (relative error {err:.1e} > 1e-07)"
+            + hint
+        )
+
+
+def _batchnorm_case(
+    s: Session, shape: tuple[int, ...], rng: np.random.Generator
+) -> tuple[Remote, object, Callable[[], float], dict[str, np.ndarray]]:
+    """Run the student's forward (training) and backward; return what to compare."""
+    d = int(np.prod(shape[1:]))
+    gamma, beta = rng.standard_normal(d) + 1.0, rng.standard_normal(d)
+    x = rng.standard_normal(shape) * 3 - 2
+    dout = rng.standard_normal(shape)
+    layer = s.get("BatchNormalization")(gamma.copy(), beta.copy())
+    layer.call("forward", x, train_flg=True)
+    dx, (dout_after,) = layer.call_keep_args("backward", dout)
+    unchanged(dout, dout_after, "dout given to BatchNormalization.backward")
+    reference = ref_layers.BatchNormalization(gamma, beta, eps=1e-7)
+
+    def loss() -> float:
+        return float(np.sum(reference.forward(x, train_flg=True) * dout))
+
+    return layer, dx, loss, {"x": x, "gamma": reference.gamma, "beta": reference.beta}
+
+
+@SUITE.check("a4_bn_dx", own=("BatchNormalization",))
+def batchnorm_dx(s: Session) -> None:
+    rng = _rng(8)
+    for shape in [(5, 3), (8, 6), (4, 2, 3, 3)]:
+        _, dx, loss, arrays = _batchnorm_case(s, shape, rng)
+        what = f"dx of BatchNormalization.backward for an input of shape {shape}"
+        dx = array(dx, what, shape)
+        hint = " (did you include the paths through the batch mean and variance?)"
+        _gradient_matches(dx, numerical_gradient(loss, arrays["x"]), what, hint)
+
+
+@SUITE.check("a4_bn_dgamma_dbeta", own=("BatchNormalization",))
+def batchnorm_dgamma_dbeta(s: Session) -> None:
+    rng = _rng(9)
+    for shape in [(5, 3), (6, 2, 2, 2)]:
+        layer, _, loss, arrays = _batchnorm_case(s, shape, rng)
+        d = arrays["gamma"].shape
+        for name in ("gamma", "beta"):
+            what = f"d{name} of BatchNormalization.backward for an input of shape {shape}"
+            value = array(layer.get(f"d{name}"), what, d)
+            _gradient_matches(value, numerical_gradient(loss, arrays[name]), what)

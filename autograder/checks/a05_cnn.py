@@ -1,0 +1,346 @@
+"""Trusted checks of assignment 05_cnn: im2col, col2im, Convolution and max Pooling.
+
+Reference values come from the course library (``dlfs.conv``) and from numerical gradients
+of its forward passes, computed here; the student's code only returns arrays.
+
+As in the notebook's test cells, ``Convolution`` and ``Pooling`` are graded on their own:
+while their checks run, the names ``im2col`` and ``col2im`` in the student's notebook are
+the course's versions (built inside the sandbox, see ``make_function`` in the runner), so a
+bug in the student's ``im2col`` costs only the ``im2col`` points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+from dlfs import conv as ref
+
+from autograder.checks import (
+    CheckFailed,
+    Fn,
+    Session,
+    Suite,
+    array,
+    close,
+    gradient_matches,
+    numerical_gradient,
+    unchanged,
+)
+from autograder.sandbox.session import SandboxError
+
+SUITE = Suite("05_cnn", banned_modules=("dlfs.conv",))
+rng_seed = 0x05C77
+
+
+def _rng(offset: int) -> np.random.Generator:
+    return np.random.default_rng(rng_seed + offset)
+
+
+def _out_size(size: int, filt: int, stride: int, pad: int) -> int:
+    return (size + 2 * pad - filt) // stride + 1
+
+
+def _setting(stride: int, pad: int) -> str:
+    return f"stride {stride}, pad {pad}"
+
+
+@contextmanager
+def _course_im2col(s: Session) -> Iterator[None]:
+    """Let the student's layers use the course's im2col and col2im while the block runs."""
+    saved = {}
+    for name in ("im2col", "col2im"):
+        try:
+            saved[name] = (True, s.get(name))
+        except CheckFailed:
+            saved[name] = (False, None)
+        s.set_global(name, Fn(name))
+    try:
+        yield
+    finally:
+        try:
+            for name, (defined, value) in saved.items():
+                if defined:
+                    s.set_global(name, value)
+                else:
+                    s.del_global(name)
+        except (CheckFailed, SandboxError):  # the runner ended: it starts afresh anyway
+            pass
+
+
+def _weighted_output(layer: Any, x: np.ndarray, dout: np.ndarray) -> Callable[[], float]:
+    """``sum(layer.forward(x) * dout)``, whose gradients are the backward pass's for dout."""
+    return lambda: float(np.sum(layer.forward(x) * dout))
+
+
+def _dtype_kept(value: object, what: str) -> None:
+    if not isinstance(value, np.ndarray):
+        kind = getattr(value, "type_name", type(value).__name__)
+        raise CheckFailed(f"{what} should return a NumPy array, got a {kind}")
+    if value.dtype != np.float32:
+        raise CheckFailed(
+            f"{what} must keep the dtype: float32 in, float32 out (got {value.dtype})"
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# im2col and col2im
+
+IM2COL_SHAPES = [
+    ((1, 3, 7, 7), 5, 5, 1, 0),
+    ((10, 3, 7, 7), 5, 5, 1, 0),
+    ((2, 1, 6, 6), 3, 3, 2, 1),
+    ((3, 2, 9, 8), 3, 2, 2, 1),
+    ((1, 4, 5, 5), 5, 5, 1, 2),
+    ((2, 2, 7, 5), 3, 3, 3, 1),
+]
+
+
+@SUITE.check("a5_im2col_shape", own=("im2col",))
+def im2col_shape(s: Session) -> None:
+    rng = _rng(1)
+    im2col = s.get("im2col")
+    for i, (shape, fh, fw, stride, pad) in enumerate(IM2COL_SHAPES):
+        n, c, h, w = shape
+        want = (n * _out_size(h, fh, stride, pad) * _out_size(w, fw, stride, pad), c * fh * fw)
+        x = rng.standard_normal(shape)
+        # the arguments once by keyword, once by position
+        col = im2col(x, fh, fw, stride=stride, pad=pad) if i % 2 else im2col(x, fh, fw, stride, pad)
+        what = (
+            f"im2col of an input of shape {shape} with {fh}x{fw} filters, {_setting(stride, pad)}"
+        )
+        array(col, what, want)
+
+
+IM2COL_CASES = [
+    ((2, 3, 7, 6), 3, 3, 1, 0),
+    ((3, 2, 9, 8), 3, 2, 2, 1),
+    ((1, 2, 5, 7), 2, 4, 3, 2),
+    ((2, 2, 6, 6), 4, 4, 1, 2),
+]
+
+
+@SUITE.check("a5_im2col_values", own=("im2col",))
+def im2col_values(s: Session) -> None:
+    im2col = s.get("im2col")
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    what = "im2col of arange(16) in 2x2 windows with stride 2"
+    col = array(im2col(x, 2, 2, stride=2), what, (4, 4))
+    close(col, ref.im2col(x, 2, 2, stride=2), what + " (rows: windows; columns: dy, dx)")
+    what = "im2col of arange(16) in 3x3 windows with pad 1"
+    col = array(im2col(x, 3, 3, stride=1, pad=1), what, (16, 9))
+    close(col, ref.im2col(x, 3, 3, 1, 1), what + " (padding with zeros)")
+    two = np.concatenate([x, 100 + x], axis=1)
+    what = "im2col of a two-channel image"
+    col = array(im2col(two, 2, 2, stride=2), what, (4, 8))
+    close(col, ref.im2col(two, 2, 2, 2), what + " (columns go channel by channel: c, dy, dx)")
+
+    rng = _rng(2)
+    for shape, fh, fw, stride, pad in IM2COL_CASES:
+        x = rng.standard_normal(shape)
+        expected = ref.im2col(x, fh, fw, stride, pad)
+        col, (x_after, *_) = im2col.call_keep_args("__call__", x, fh, fw, stride, pad)
+        what = f"im2col of shape {shape} with {fh}x{fw} filters, {_setting(stride, pad)}"
+        close(array(col, what, expected.shape), expected, what, rtol=1e-12, atol=1e-12)
+        unchanged(x, x_after, "the input of im2col")
+    x32 = rng.standard_normal((2, 2, 5, 5)).astype(np.float32)
+    _dtype_kept(im2col(x32, 3, 3), "im2col")
+
+
+COL2IM_CASES = [
+    ((2, 3, 7, 6), 3, 3, 1, 0),
+    ((3, 2, 9, 8), 3, 2, 2, 1),
+    ((1, 2, 6, 6), 4, 4, 1, 2),
+    ((2, 1, 7, 7), 3, 3, 2, 0),
+]
+
+
+@SUITE.check("a5_col2im", own=("col2im",))
+def col2im(s: Session) -> None:
+    col2im = s.get("col2im")
+    col = ref.im2col(np.arange(16.0).reshape(1, 1, 4, 4), 2, 2, stride=2)
+    what = "col2im without overlapping windows (2x2, stride 2)"
+    img = array(col2im(col, (1, 1, 4, 4), 2, 2, stride=2), what, (1, 1, 4, 4))
+    close(img, np.arange(16.0).reshape(1, 1, 4, 4), what + ": every value goes back to its place")
+    what = "col2im of ones with overlapping 2x2 windows (stride 1)"
+    counts = array(col2im(np.ones((4, 4)), (1, 1, 3, 3), 2, 2, stride=1), what, (1, 1, 3, 3))
+    close(
+        counts,
+        ref.col2im(np.ones((4, 4)), (1, 1, 3, 3), 2, 2, 1),
+        what + " (it must count the windows covering each pixel: add with +=, do not overwrite)",
+    )
+
+    rng = _rng(3)
+    for shape, fh, fw, stride, pad in COL2IM_CASES:
+        n, c, h, w = shape
+        rows = n * _out_size(h, fh, stride, pad) * _out_size(w, fw, stride, pad)
+        c_in = rng.standard_normal((rows, c * fh * fw))
+        back, (c_after, *_) = col2im.call_keep_args("__call__", c_in, shape, fh, fw, stride, pad)
+        what = f"col2im to shape {shape} with {fh}x{fw} filters, {_setting(stride, pad)}"
+        hint = (
+            " (where windows overlap, their values must be summed)" if stride < max(fh, fw) else ""
+        )
+        close(array(back, what, shape), ref.col2im(c_in, shape, fh, fw, stride, pad), what + hint)
+        unchanged(c_in, c_after, "col given to col2im")
+    _dtype_kept(col2im(c_in.astype(np.float32), shape, fh, fw, stride, pad), "col2im")
+
+
+# ---------------------------------------------------------------------------------------
+# Convolution
+
+CONV_FORWARD_CASES = [
+    ((2, 3, 7, 7), (4, 3, 3, 3), 1, 0),
+    ((2, 3, 7, 7), (4, 3, 3, 3), 2, 1),
+    ((2, 3, 7, 6), (4, 3, 3, 3), 1, 0),
+    ((3, 2, 9, 8), (5, 2, 3, 2), 2, 1),
+    ((1, 2, 6, 6), (2, 2, 4, 4), 1, 2),
+    ((2, 2, 7, 8), (3, 2, 2, 3), 3, 2),
+]
+
+
+def _conv_what(x_shape: tuple, w_shape: tuple, stride: int, pad: int) -> str:
+    return f"x of shape {x_shape}, W of shape {w_shape}, {_setting(stride, pad)}"
+
+
+@SUITE.check("a5_conv_forward", own=("Convolution",))
+def conv_forward(s: Session) -> None:
+    rng = _rng(4)
+    with _course_im2col(s):
+        Convolution = s.get("Convolution")
+        for x_shape, w_shape, stride, pad in CONV_FORWARD_CASES:
+            W, b = rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+            x = rng.standard_normal(x_shape)
+            expected = ref.Convolution(W, b, stride, pad).forward(x)
+            layer = Convolution(W, b, stride=stride, pad=pad)
+            out, (x_after,) = layer.call_keep_args("forward", x)
+            what = "Convolution.forward for " + _conv_what(x_shape, w_shape, stride, pad)
+            close(array(out, what, expected.shape), expected, what)
+            unchanged(x, x_after, "the input of Convolution.forward")
+        x = rng.standard_normal((2, 3, 4, 5))
+        identity = np.zeros((3, 3, 1, 1))
+        identity[[0, 1, 2], [0, 1, 2]] = 1.0
+        bias = np.array([0.0, 10.0, 0.0])
+        what = "a 1x1 convolution with identity filters"
+        out = array(Convolution(identity, bias).call("forward", x), what, x.shape)
+        close(
+            out,
+            x + bias[:, None, None],
+            what + " must return the input plus the bias per channel "
+            "(mind the axis order of the output: (N, FN, out_h, out_w))",
+        )
+
+
+CONV_BACKWARD_CASES = [
+    ((2, 3, 5, 5), (2, 3, 3, 3), 1, 1),
+    ((2, 2, 7, 6), (3, 2, 3, 2), 2, 1),
+    ((1, 3, 6, 6), (2, 3, 4, 4), 1, 2),
+    ((2, 2, 7, 8), (3, 2, 2, 3), 3, 2),
+    ((2, 2, 5, 5), (2, 2, 2, 2), 2, 0),
+]
+
+
+def _conv_backward(s: Session, grad: str, offset: int) -> None:
+    rng = _rng(offset)
+    with _course_im2col(s):
+        Convolution = s.get("Convolution")
+        for x_shape, w_shape, stride, pad in CONV_BACKWARD_CASES:
+            W, b = rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+            x = rng.standard_normal(x_shape)
+            reference = ref.Convolution(W, b, stride, pad)
+            dout = rng.standard_normal(reference.forward(x).shape)
+            layer = Convolution(W, b, stride=stride, pad=pad)
+            layer.call("forward", x)
+            dx, (dout_after,) = layer.call_keep_args("backward", dout)
+            unchanged(dout, dout_after, "dout given to Convolution.backward")
+            target = {"dx": x, "dW": W, "db": b}[grad]
+            expected = numerical_gradient(_weighted_output(reference, x, dout), target)
+            value = dx if grad == "dx" else layer.get(grad)
+            what = f"{grad} of Convolution.backward for " + _conv_what(
+                x_shape, w_shape, stride, pad
+            )
+            gradient_matches(array(value, what, target.shape), expected, what)
+
+
+@SUITE.check("a5_conv_dx", own=("Convolution",))
+def conv_dx(s: Session) -> None:
+    _conv_backward(s, "dx", 5)
+
+
+@SUITE.check("a5_conv_dW", own=("Convolution",))
+def conv_dw(s: Session) -> None:
+    _conv_backward(s, "dW", 6)
+
+
+@SUITE.check("a5_conv_db", own=("Convolution",))
+def conv_db(s: Session) -> None:
+    _conv_backward(s, "db", 7)
+
+
+# ---------------------------------------------------------------------------------------
+# Pooling
+
+POOL_FORWARD_CASES = [
+    ((2, 3, 6, 6), 2, 2, 2),
+    ((3, 2, 7, 5), 3, 2, 1),
+    ((1, 4, 8, 8), 3, 3, 2),
+    ((2, 2, 7, 7), 2, 2, 2),
+]
+
+
+def _pool_what(shape: tuple, ph: int, pw: int, stride: int) -> str:
+    return f"x of shape {shape}, {ph}x{pw} windows, stride {stride}"
+
+
+@SUITE.check("a5_pool_forward", own=("Pooling",))
+def pool_forward(s: Session) -> None:
+    rng = _rng(8)
+    with _course_im2col(s):
+        Pooling = s.get("Pooling")
+        x = np.arange(32.0).reshape(1, 2, 4, 4)
+        what = "2x2 pooling with stride 2 of arange(32) in shape (1, 2, 4, 4)"
+        out = array(Pooling(2, 2, stride=2).call("forward", x), what, (1, 2, 2, 2))
+        close(out, ref.Pooling(2, 2, 2).forward(x), what + ": expected the maximum of each window")
+        for shape, ph, pw, stride in POOL_FORWARD_CASES:
+            x = rng.standard_normal(shape)
+            expected = ref.Pooling(ph, pw, stride).forward(x)
+            out, (x_after,) = Pooling(ph, pw, stride=stride).call_keep_args("forward", x)
+            what = "Pooling.forward for " + _pool_what(shape, ph, pw, stride)
+            close(array(out, what, expected.shape), expected, what)
+            unchanged(x, x_after, "the input of Pooling.forward")
+
+
+POOL_BACKWARD_CASES = [
+    ((2, 3, 4, 4), 2, 2, 2),
+    ((2, 3, 5, 5), 3, 3, 1),
+    ((3, 2, 7, 5), 3, 2, 2),
+    ((1, 2, 6, 7), 2, 3, 1),
+]
+
+
+@SUITE.check("a5_pool_backward", own=("Pooling",))
+def pool_backward(s: Session) -> None:
+    rng = _rng(9)
+    with _course_im2col(s):
+        Pooling = s.get("Pooling")
+        x = np.arange(32.0).reshape(1, 2, 4, 4)
+        layer = Pooling(2, 2, stride=2)
+        layer.call("forward", x)
+        what = "dx of 2x2 pooling with stride 2 for dout = ones"
+        dx = array(layer.call("backward", np.ones((1, 2, 2, 2))), what, x.shape)
+        expected = np.zeros(x.shape)
+        expected[:, :, 1::2, 1::2] = 1.0
+        close(dx, expected, what + ": the gradient must go to each window's maximum only")
+        for shape, ph, pw, stride in POOL_BACKWARD_CASES:
+            x = rng.permutation(int(np.prod(shape))).reshape(shape) * 0.01  # no ties
+            reference = ref.Pooling(ph, pw, stride)
+            dout = rng.standard_normal(reference.forward(x).shape)
+            layer = Pooling(ph, pw, stride=stride)
+            layer.call("forward", x)
+            dx, (dout_after,) = layer.call_keep_args("backward", dout)
+            unchanged(dout, dout_after, "dout given to Pooling.backward")
+            expected = numerical_gradient(_weighted_output(reference, x, dout), x)
+            hint = " (overlapping windows add their gradients)" if stride < max(ph, pw) else ""
+            what = "dx of Pooling.backward for " + _pool_what(shape, ph, pw, stride) + hint
+            gradient_matches(array(dx, what, shape), expected, what)

@@ -1,0 +1,230 @@
+"""Grade one submitted notebook: run it in the sandbox and decide every autograded part here.
+
+:func:`judge` is the whole trusted pipeline for one notebook; :class:`SandboxExecute` plugs it
+into ``nbgrader autograde`` in place of nbgrader's ``Execute`` preprocessor, so the student's
+notebook never runs in nbgrader's own process or kernel, and the verdicts reach the gradebook
+the usual way: a test cell with an error output scores 0, one without scores its points.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Float, Int, List, Unicode
+
+from autograder.checks import load_suite
+from autograder.sandbox.jail import Limits, isolation
+from autograder.sandbox.session import CheckFailed, SandboxError, Session
+
+__all__ = ["Report", "SandboxExecute", "Verdict", "judge", "student_cells", "test_cells"]
+
+
+@dataclass
+class Verdict:
+    grade_id: str
+    passed: bool
+    message: str
+    seconds: float = 0.0
+
+
+@dataclass
+class Report:
+    """Everything the grader learnt about one submission."""
+
+    assignment: str
+    isolation: str
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
+    cells: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+
+def _meta(cell: NotebookNode) -> dict[str, Any]:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _is_test(cell: NotebookNode) -> bool:
+    meta = _meta(cell)
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def _cell_id(index: int, cell: NotebookNode) -> str:
+    return str(_meta(cell).get("grade_id") or cell.get("id") or f"cell-{index}")
+
+
+def student_cells(nb: NotebookNode) -> list[tuple[str, str]]:
+    """The code that runs in the sandbox: every code cell except the autograded tests."""
+    return [
+        (_cell_id(i, c), str(c.source))
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and not _is_test(c)
+    ]
+
+
+def test_cells(nb: NotebookNode) -> list[str]:
+    return [_cell_id(i, c) for i, c in enumerate(nb.cells) if _is_test(c)]
+
+
+def judge(
+    assignment: str,
+    nb: NotebookNode,
+    limits: Limits | None = None,
+    *,
+    hide: list[Path] | None = None,
+    slot: int = 0,
+) -> Report:
+    """Run the notebook's code in a sandbox and decide each test cell with the trusted checks."""
+    start = time.monotonic()
+    suite = load_suite(assignment)
+    level = isolation()
+    report = Report(assignment, level.describe())
+    cells = student_cells(nb)
+    tests = test_cells(nb)
+    missing = [t for t in tests if t not in suite.checks]
+    if missing:
+        raise LookupError(f"{assignment}: no trusted check for test cell(s) {', '.join(missing)}")
+    stubs = suite.stubs() if level.level == "namespaces" else {}
+    if suite.banned_modules and not stubs:
+        report.notes.append(
+            "library modules students must write themselves could not be blocked "
+            "(no namespaces); the notebook's source was checked instead"
+        )
+    session = Session(cells, limits, hide=list(hide or []), stubs=stubs, slot=slot)
+    try:
+        try:
+            session.start()
+            started = ""
+        except SandboxError as err:
+            started = str(err)
+        for grade_id in tests:
+            t0 = time.monotonic()
+            verdict = _run_check(suite, grade_id, session, cells, started)
+            verdict.seconds = time.monotonic() - t0
+            report.verdicts[grade_id] = verdict
+    finally:
+        session.close()
+    report.cells = {
+        cid: {k: v for k, v in asdict(run).items() if k != "cell_id"}
+        for cid, run in session.runs.items()
+    }
+    report.notes += session.notes
+    report.seconds = time.monotonic() - start
+    return report
+
+
+def _run_check(suite, grade_id: str, session: Session, cells, started: str) -> Verdict:  # type: ignore[no-untyped-def]
+    problem = suite.static_problem(grade_id, cells)
+    if problem:
+        return Verdict(grade_id, False, problem)
+    if started:
+        return Verdict(grade_id, False, f"not checked: {started}")
+    try:
+        session.ensure_running()
+        suite.checks[grade_id].run(session)
+    except CheckFailed as err:
+        return Verdict(grade_id, False, str(err))
+    except SandboxError as err:
+        return Verdict(grade_id, False, f"not checked: {err}")
+    except Exception as err:  # a value the check did not expect; keep the reason short
+        tb = traceback.extract_tb(err.__traceback__)
+        where = f" ({tb[-1].name})" if tb else ""
+        return Verdict(
+            grade_id,
+            False,
+            f"the check could not use what the code returned: {type(err).__name__}: "
+            f"{str(err)[:200]}{where}",
+        )
+    return Verdict(grade_id, True, "passed")
+
+
+class SandboxExecute(NbGraderPreprocessor):
+    """nbgrader preprocessor: grade in the sandbox instead of executing in a kernel."""
+
+    cell_seconds = Float(120.0, help="Wall-clock seconds each notebook cell may run").tag(
+        config=True
+    )
+    call_seconds = Float(60.0, help="Seconds each call of a check may take").tag(config=True)
+    total_seconds = Float(900.0, help="Wall-clock seconds for the whole submission").tag(
+        config=True
+    )
+    memory_mb = Int(4096, help="Address-space limit of the student's process (MB)").tag(config=True)
+    processes = Int(32, help="Processes and threads the student's code may create").tag(config=True)
+    cpu_seconds = Int(900, help="CPU seconds for the whole submission").tag(config=True)
+    hide = List(Unicode(), help="Extra paths the student's code must not see").tag(config=True)
+    report_dir = Unicode("", help="Folder for the JSON reports (one per submission)").tag(
+        config=True
+    )
+    slot = Int(0, help="Parallel slot of this grading process").tag(config=True)
+
+    def limits(self) -> Limits:
+        return Limits(
+            cell_seconds=self.cell_seconds,
+            call_seconds=self.call_seconds,
+            total_seconds=self.total_seconds,
+            cpu_seconds=self.cpu_seconds,
+            memory_mb=self.memory_mb,
+            processes=self.processes,
+        )
+
+    def preprocess(
+        self, nb: NotebookNode, resources: dict[str, Any]
+    ) -> tuple[NotebookNode, dict[str, Any]]:
+        info = resources.get("nbgrader", {})
+        assignment = info.get("assignment")
+        student = info.get("student", "student")
+        root = Path(self.config.CourseDirectory.get("root", ".") or ".").resolve()
+        hide = [root, *(Path(p) for p in self.hide)]
+        report = judge(assignment, nb, self.limits(), hide=hide, slot=self.slot)
+        self.log.warning("sandbox: %s", report.isolation) if report.isolation.startswith(
+            "sandbox: rlimits"
+        ) else self.log.info("%s", report.isolation)
+        for note in report.notes:
+            self.log.warning("sandbox: %s", note)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            cid = _cell_id(index, cell)
+            cell.outputs = []
+            if cid in report.verdicts:
+                verdict = report.verdicts[cid]
+                if verdict.passed:
+                    cell.outputs.append(new_output("stream", name="stdout", text="passed\n"))
+                else:
+                    cell.outputs.append(
+                        new_output(
+                            "error",
+                            ename="CheckFailed",
+                            evalue=verdict.message,
+                            traceback=[f"CheckFailed: {verdict.message}"],
+                        )
+                    )
+            elif cid in report.cells:
+                run = report.cells[cid]
+                text = (run.get("stdout") or "") + (run.get("stderr") or "")
+                if text:
+                    cell.outputs.append(new_output("stream", name="stdout", text=text))
+                if run.get("error"):
+                    cell.outputs.append(
+                        new_output(
+                            "error",
+                            ename="Error",
+                            evalue=run["error"],
+                            traceback=[str(run["error"])],
+                        )
+                    )
+        if self.report_dir:
+            folder = Path(self.report_dir) / str(assignment)
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{student}.json").write_text(report.to_json(), encoding="utf-8")
+        return nb, resources
