@@ -157,6 +157,9 @@ def cmd_autograde(course: Course, args: argparse.Namespace) -> int:
         assignments = [
             a for a in course.assignments() if any(course.path("submitted").glob(f"*/{a}"))
         ]
+    from autograder.sandbox.jail import isolation
+
+    print(isolation().describe(), flush=True)
     results = autograde(
         course,
         assignments,

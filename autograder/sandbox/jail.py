@@ -175,7 +175,10 @@ def isolation() -> Isolation:
     ]
     if not unprivileged:
         who = "root" if as_root else "the grading user"
-        notes.append(f"student code runs as {who} and can read and write what it can")
+        notes.append(
+            f"student code runs as {who}: a hostile notebook can read the sources and change "
+            "the course files (grade on a machine where `unshare` works)"
+        )
     return Isolation("rlimits", unprivileged, tuple(notes))
 
 
