@@ -251,10 +251,17 @@ class Session:
             if event == "cell_start":
                 current = cell_id
             elif event == "cell_end":
+                error = _text(header.get("error"))
+                if error and error.startswith("MemoryError"):
+                    # what the cell allocated is still held: run the notebook again without it
+                    return (
+                        cell_id,
+                        f"it ran out of memory (the limit is {self.limits.memory_mb} MB)",
+                    )
                 self.runs[cell_id] = CellRun(
                     cell_id,
                     seconds=float(header.get("seconds") or 0.0),
-                    error=_text(header.get("error")),
+                    error=error,
                     stdout=_text(header.get("stdout")) or "",
                     stderr=_text(header.get("stderr")) or "",
                 )

@@ -69,24 +69,27 @@ def under(path, roots):
 def main():
     cfg = json.loads(sys.argv[1])
     mount(None, "/", None, MS_REC | MS_PRIVATE)
-    for path in ("/tmp", "/var/tmp", "/dev/shm"):
-        if os.path.isdir(path):
-            size = cfg["tmp_mb"] if path == "/tmp" else 64
-            mount("none", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size}m,mode=1777")
-    os.makedirs("/tmp/.stage", mode=0o700)
+    # A private tmpfs to stage mounts in while the directories above them are covered.
+    stage_root = "/dev/shm" if os.path.isdir("/dev/shm") else "/run"
+    mount("none", stage_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
+    os.makedirs(f"{stage_root}/.stage", mode=0o700)
     # Cover each directory with an empty tmpfs, then put back the parts of it that Python
-    # needs (the interpreter, the virtual environment, the library), outermost first.
-    for n, path in enumerate(sorted(cfg["cover"], key=len)):
+    # needs (the interpreter, the virtual environment, the library), outermost first. /tmp
+    # and /var/tmp become private and writable; the rest stay as good as empty.
+    covers = {path: "size=64k,mode=0755" for path in cfg["cover"]}
+    covers["/tmp"] = f"size={cfg['tmp_mb']}m,mode=1777"
+    covers["/var/tmp"] = "size=64m,mode=1777"
+    for n, path in enumerate(sorted(covers, key=len)):
         if not os.path.isdir(path):
             continue
         keep = [k for k in cfg["expose"] if under(k, [path]) and k != path and os.path.exists(k)]
         staged = []
         for i, k in enumerate(keep):
-            stage = f"/tmp/.stage/{n}-{i}"
+            stage = f"{stage_root}/.stage/{n}-{i}"
             os.mkdir(stage)
             mount(k, stage, None, MS_BIND | MS_REC)
             staged.append((stage, k))
-        mount("none", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+        mount("none", path, "tmpfs", MS_NOSUID | MS_NODEV, covers[path])
         for stage, k in staged:
             os.makedirs(k, mode=0o755, exist_ok=True)
             mount(stage, k, None, MS_MOVE)
@@ -105,9 +108,9 @@ def main():
     for target, stub in cfg["stubs"].items():
         if os.path.isfile(target):
             mount(os.path.join("/tmp/.grader", stub), target, None, MS_BIND)
-    private = ["/proc", "/dev", "/tmp", "/var/tmp", "/dev/shm"]
+    private = ["/proc", "/dev", "/tmp", "/var/tmp", "/dev/shm", stage_root]
     for point in mount_points():
-        if under(point, private) and point != "/dev" or point == "/tmp/.grader":
+        if point in private[2:] or under(point, ["/proc", "/dev"]) and point != "/dev":
             continue
         try:
             read_only(point)

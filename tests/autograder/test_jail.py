@@ -87,7 +87,7 @@ def test_limits_turn_into_reasons(level: str) -> None:
     with _run(cells, level) as s:
         assert s.runs["loop"].skipped == "it ran longer than 4 s"
         assert "exited with code 7" in s.runs["exit"].skipped
-        assert s.runs["memory"].error.startswith("MemoryError")
+        assert s.runs["memory"].skipped == "it ran out of memory (the limit is 4096 MB)"
         # a fork bomb either runs into the process limit or churns until the time limit
         assert s.runs["fork"].error
         assert s.get("f")().item() == 1  # the rest of the notebook still ran
