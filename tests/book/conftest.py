@@ -67,6 +67,7 @@ def book_sources() -> list[Path]:
     files += [source_of(name) for name in toc_docnames()]
     files += sorted((ROOT / "lib" / "dlfs").rglob("*.py"))
     files += [ROOT / "scripts" / "build-book.sh", ROOT / "scripts" / "fetch-mathjax.sh"]
+    files += sorted((ROOT / "scripts" / "book_ext").glob("*.py"))
     return [f for f in files if f.exists()]
 
 
