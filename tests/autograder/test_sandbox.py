@@ -292,3 +292,32 @@ def test_feedback_says_what_failed_and_hides_the_checks(graded) -> None:
     checks = Path(course.repo, "autograder", "checks", "a03_backprop.py").read_text()
     code_lines = {line.strip() for line in checks.splitlines() if len(line.strip()) > 30}
     assert [line for line in code_lines if line in text] == []
+
+
+def test_grading_again_is_idempotent_and_keeps_manual_grades(
+    generated_course: Course, tmp_path: Path
+) -> None:
+    from autograder_helpers import copy_course, source_notebook
+
+    from autograder.notebooks import nbgrader_meta
+
+    course = copy_course(generated_course, tmp_path / "course")
+    write_notebook(student_notebook(course, A, [DB_BUG]), tmp_path / "in" / "bob" / f"{A}.ipynb")
+    assert main(["--course-dir", str(course.root), "collect", str(tmp_path / "in")]) == 0
+    assert main(["--course-dir", str(course.root), "autograde", A]) == 0
+    first = cell_scores(course, A, "bob")
+    written = next(
+        nbgrader_meta(c)["grade_id"]
+        for c in source_notebook(A).cells
+        if c.cell_type == "markdown" and nbgrader_meta(c).get("grade")
+    )
+    with course.gradebook() as gb:
+        grade = gb.find_grade(written, A, A, "bob")
+        grade.manual_score = 1.5
+        gb.db.commit()
+    assert main(["--course-dir", str(course.root), "autograde", A, "--force", "--jobs", "2"]) == 0
+    assert cell_scores(course, A, "bob") == first
+    assert first["a3_affine_db"] == 0
+    with course.gradebook() as gb:
+        assert gb.find_grade(written, A, A, "bob").manual_score == 1.5
+        assert gb.find_submission(A, "bob").score == sum(first.values()) + 1.5
