@@ -265,6 +265,19 @@ def test_convolution_backward_matches_numerical_gradient(name):
     assert rel_error(db, numerical_gradient(loss, layer.b, h=H)) < TOL
 
 
+@pytest.mark.parametrize("name", CONV_CASES)
+def test_backward_params_gives_the_same_dw_and_db_without_dx(name):
+    rng = np.random.default_rng(3)
+    layer, x = make_conv(name, rng)
+    dout = rng.standard_normal(layer.forward(x).shape)
+    layer.backward(dout)
+    dW, db = layer.dW.copy(), layer.db.copy()
+    layer.dW = layer.db = None
+    assert layer.backward_params(dout) is None
+    np.testing.assert_array_equal(layer.dW, dW)
+    np.testing.assert_array_equal(layer.db, db)
+
+
 @given(
     n=st.integers(1, 2),
     c=st.integers(1, 2),

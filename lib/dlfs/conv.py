@@ -399,6 +399,20 @@ class Convolution:
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """Store ``dW`` and ``db``; return ``dx`` of shape (N, C, H, W)."""
+        dx = self._backward(dout, need_dx=True)
+        assert dx is not None
+        return dx
+
+    def backward_params(self, dout: np.ndarray) -> None:
+        """Store ``dW`` and ``db`` only, without ``dx``.
+
+        For the first layer of a network, whose input (the data) needs no gradient: this
+        saves a matrix product and the col2im of the input gradient, about half of
+        ``backward``.
+        """
+        self._backward(dout, need_dx=False)
+
+    def _backward(self, dout: np.ndarray, need_dx: bool) -> np.ndarray | None:
         cache = self._cache
         dout = _check_dout("Convolution", dout, None if cache is None else cache["out_shape"])
         assert cache is not None
@@ -409,7 +423,6 @@ class Convolution:
         hp, wp = h + 2 * p, w + 2 * p
         col: np.ndarray = cache["col"]
         dtype = np.result_type(col.dtype, dout.dtype)
-        w_mat = self.W.reshape(fn, -1).astype(dtype, copy=False)
 
         if cache["grid"]:
             length = col.shape[1]
@@ -418,21 +431,10 @@ class Convolution:
             dgrid[:, :, :oh, :ow] = dout.transpose(1, 0, 2, 3)
             dflat = dgrid.reshape(fn, n * hp * wp)
             dmat = dflat[:, :length]
-            dcol = np.matmul(w_mat.T, dmat, out=self._buffer("dcol", col.shape, dtype))
-            dcol4 = dcol.reshape(c, fh, fw, length)
-            dxg = self._buffer("dx", (c, n * hp * wp), dtype)
-            dxg.fill(0)
-            for i, j in _window_offsets(fh, fw):
-                dxg[:, i * wp + j : i * wp + j + length] += dcol4[:, i, j]
-            dxg = dxg.reshape(c, n, hp, wp)
         else:
             dflat = self._buffer("dout", (fn, n, oh, ow), dtype)
             np.copyto(dflat, dout.transpose(1, 0, 2, 3))
             dflat = dmat = dflat.reshape(fn, n * oh * ow)
-            dcol = np.matmul(w_mat.T, dmat, out=self._buffer("dcol", col.shape, dtype))
-            dxg = self._buffer("dx", (c, n, hp, wp), dtype)
-            dxg.fill(0)
-            _col2im_t(dcol.reshape(c, fh, fw, n, oh, ow), s, dxg)
 
         # the same product either way round; OpenBLAS is faster with the longer side first
         dW = (col @ dmat.T).T if col.shape[0] > fn else dmat @ col.T
@@ -441,6 +443,22 @@ class Convolution:
         # the zeros off the valid grid positions add nothing
         db = dflat @ np.ones(dflat.shape[1], dflat.dtype)
         self.db = _like(db, self.b.dtype)
+        if not need_dx:
+            return None
+
+        w_mat = self.W.reshape(fn, -1).astype(dtype, copy=False)
+        dcol = np.matmul(w_mat.T, dmat, out=self._buffer("dcol", col.shape, dtype))
+        if cache["grid"]:
+            dcol4 = dcol.reshape(c, fh, fw, col.shape[1])
+            dxg = self._buffer("dx", (c, n * hp * wp), dtype)
+            dxg.fill(0)
+            for i, j in _window_offsets(fh, fw):
+                dxg[:, i * wp + j : i * wp + j + col.shape[1]] += dcol4[:, i, j]
+            dxg = dxg.reshape(c, n, hp, wp)
+        else:
+            dxg = self._buffer("dx", (c, n, hp, wp), dtype)
+            dxg.fill(0)
+            _col2im_t(dcol.reshape(c, fh, fw, n, oh, ow), s, dxg)
         dx = dxg[:, :, p : p + h, p : p + w].transpose(1, 0, 2, 3).copy()
         return _like(dx, cache["x_dtype"])
 
