@@ -402,6 +402,11 @@ class Jail:
                 self.proc.kill()
             except OSError:
                 pass
+            # reap it, so that whoever asks next sees a process that has ended
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
 
     def close(self) -> None:
         """Kill the runner and everything it started; close the pipes; remove the workdir."""
