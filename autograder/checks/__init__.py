@@ -23,8 +23,11 @@ import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from dlfs.gradient import numerical_gradient as _numerical_gradient
+from dlfs.gradient import rel_error
 
 from autograder.sandbox.session import CheckFailed, Fn, Remote, Seed, Session
 
@@ -36,9 +39,13 @@ __all__ = [
     "Session",
     "Suite",
     "array",
+    "backward_matches",
     "close",
+    "gradient_matches",
     "load_suite",
     "numerical_gradient",
+    "rel_error",
+    "unchanged",
 ]
 
 CheckFn = Callable[[Session], None]
@@ -247,45 +254,59 @@ def close(
         )
 
 
-def rel_error(a: np.ndarray, b: np.ndarray) -> float:
-    """``max|a - b| / (max|a| + max|b|)``, as :func:`dlfs.gradient.rel_error`.
-
-    Measured against the arrays as a whole: finite differences are accurate relative to the
-    scale of the function, so an element whose gradient is nearly 0 cannot be resolved
-    relative to itself. 0 for two zero arrays.
-    """
-    scale = float(np.max(np.abs(a), initial=0.0) + np.max(np.abs(b), initial=0.0))
-    diff = float(np.max(np.abs(a - b), initial=0.0))
-    return 0.0 if diff == 0.0 else diff / scale
-
-
 def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
-    """Central differences of ``f()`` with respect to ``x`` (changed in place, then restored)."""
-    grad = np.zeros_like(x, dtype=np.float64)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        idx = it.multi_index
-        keep = x[idx]
-        x[idx] = keep + h
-        up = f()
-        x[idx] = keep - h
-        down = f()
-        x[idx] = keep
-        grad[idx] = (up - down) / (2 * h)
-    return grad
+    """Central differences of ``f()`` with respect to ``x`` (changed in place, then restored).
+
+    The course library's :func:`dlfs.gradient.numerical_gradient`, with the step of the
+    gradient checks; ``f`` takes no argument and reads ``x`` through its closure.
+    """
+    return _numerical_gradient(lambda: f(), x, h)
 
 
 def gradient_matches(
-    actual: np.ndarray, expected: np.ndarray, what: str, tol: float = 1e-7
+    actual: np.ndarray, expected: np.ndarray, what: str, tol: float = 1e-7, hint: str = ""
 ) -> None:
-    """CheckFailed unless ``actual`` is within ``tol`` relative error of ``expected``."""
+    """CheckFailed unless ``actual`` is within ``tol`` relative error of ``expected``.
+
+    The error is :func:`dlfs.gradient.rel_error`, relative to the largest entries rather
+    than to each entry: a central difference cannot resolve an entry that is nearly 0
+    relative to itself. ``hint`` is added to the message.
+    """
     if actual.shape != expected.shape:
         raise CheckFailed(f"{what} should have shape {expected.shape}, got {actual.shape}")
     err = rel_error(actual, expected)
-    if err > tol:
+    if not err < tol:
         raise CheckFailed(
             f"{what} disagrees with the numerical gradient (relative error {err:.1e} > {tol:g})"
+            + hint
         )
+
+
+def backward_matches(
+    layer: Remote,
+    name: str,
+    reference: Any,
+    x: np.ndarray,
+    dout: np.ndarray,
+    grad: str = "dx",
+    what: str | None = None,
+) -> None:
+    """Check one gradient of the backward pass of the student's ``layer`` (class ``name``).
+
+    Runs ``layer.forward(x)`` and ``layer.backward(dout)``; ``dout`` must come back
+    unchanged. ``grad`` is ``"dx"`` (what backward returns) or a parameter gradient that
+    backward stores, such as ``"dW"``; it is compared with the numerical gradient of
+    ``sum(reference.forward(x) * dout)`` with respect to ``x`` or to the parameter of the
+    reference layer (``reference.W`` for ``"dW"``).
+    """
+    layer.call("forward", x)
+    dx, (dout_after,) = layer.call_keep_args("backward", dout)
+    unchanged(dout, dout_after, f"dout given to {name}.backward")
+    target = x if grad == "dx" else getattr(reference, grad[1:])
+    expected = numerical_gradient(lambda: float(np.sum(reference.forward(x) * dout)), target)
+    value = dx if grad == "dx" else layer.get(grad)
+    what = what or f"{grad} of {name}.backward"
+    gradient_matches(array(value, what, target.shape), expected, what)
 
 
 def unchanged(before: np.ndarray, after: object, what: str) -> None:

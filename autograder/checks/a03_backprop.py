@@ -14,6 +14,7 @@ from autograder.checks import (
     Session,
     Suite,
     array,
+    backward_matches,
     close,
     gradient_matches,
     numerical_gradient,
@@ -77,15 +78,8 @@ def _forward_keeps_input(s: Session, name: str, x: np.ndarray, expected: np.ndar
 
 
 def _elementwise_backward(s: Session, name: str, reference: object, x: np.ndarray) -> None:
-    rng = _rng(len(name))
-    dout = rng.standard_normal(x.shape)
-    layer = s.get(name)()
-    layer.call("forward", x)
-    dx, (dout_after,) = layer.call_keep_args("backward", dout)
-    dx = array(dx, f"{name}.backward", x.shape)
-    unchanged(dout, dout_after, f"dout given to {name}.backward")
-    expected = numerical_gradient(lambda: float(np.sum(reference.forward(x) * dout)), x)  # type: ignore[attr-defined]
-    gradient_matches(dx, expected, f"dx of {name}.backward")
+    dout = _rng(len(name)).standard_normal(x.shape)
+    backward_matches(s.get(name)(), name, reference, x, dout)
 
 
 @SUITE.check("a3_relu_forward", own=("Relu",))
@@ -136,17 +130,8 @@ def _affine_backward(s: Session, grad: str, offset: int) -> None:
         x = rng.standard_normal(x_shape)
         dout = rng.standard_normal((x_shape[0], m))
         layer = s.get("Affine")(W.copy(), b.copy())
-        layer.call("forward", x)
-        dx, (dout_after,) = layer.call_keep_args("backward", dout)
-        unchanged(dout, dout_after, "dout given to Affine.backward")
-        reference = ref.Affine(W, b)
-        target = {"dx": x, "dW": W, "db": b}[grad]
-        expected = numerical_gradient(
-            lambda r=reference, x=x, d=dout: float(np.sum(r.forward(x) * d)), target
-        )
-        value = dx if grad == "dx" else layer.get(grad)
         what = f"{grad} of Affine.backward for an input of shape {x_shape}"
-        gradient_matches(array(value, what, target.shape), expected, what)
+        backward_matches(layer, "Affine", ref.Affine(W, b), x, dout, grad, what)
 
 
 @SUITE.check("a3_affine_dx", own=("Affine",))

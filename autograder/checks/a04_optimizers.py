@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 from dlfs import layers as ref_layers
 from dlfs import optimizers as ref_opt
-from dlfs.gradient import rel_error
 
 from autograder.checks import (
     CheckFailed,
@@ -31,6 +30,7 @@ from autograder.checks import (
     Suite,
     array,
     close,
+    gradient_matches,
     numerical_gradient,
     unchanged,
 )
@@ -246,21 +246,6 @@ def dropout_backward(s: Session) -> None:
 # batch normalization ---------------------------------------------------------------------
 
 
-def _gradient_matches(actual: np.ndarray, expected: np.ndarray, what: str, hint: str = "") -> None:
-    """CheckFailed unless ``actual`` is within 1e-7 of the numerical gradient.
-
-    The error is relative to the largest entries (``dlfs.gradient.rel_error``, as in the
-    notebook's own tests), not to each entry: some entries of a batch-norm dx are nearly 0,
-    and a central difference cannot resolve those relative to themselves.
-    """
-    err = rel_error(actual, expected)
-    if not err < 1e-7:
-        raise CheckFailed(
-            f"{what} disagrees with the numerical gradient (relative error {err:.1e} > 1e-07)"
-            + hint
-        )
-
-
 def _batchnorm_case(
     s: Session, shape: tuple[int, ...], rng: np.random.Generator
 ) -> tuple[Remote, object, Callable[[], float], dict[str, np.ndarray]]:
@@ -289,7 +274,7 @@ def batchnorm_dx(s: Session) -> None:
         what = f"dx of BatchNormalization.backward for an input of shape {shape}"
         dx = array(dx, what, shape)
         hint = " (did you include the paths through the batch mean and variance?)"
-        _gradient_matches(dx, numerical_gradient(loss, arrays["x"]), what, hint)
+        gradient_matches(dx, numerical_gradient(loss, arrays["x"]), what, hint=hint)
 
 
 @SUITE.check("a4_bn_dgamma_dbeta", own=("BatchNormalization",))
@@ -301,4 +286,4 @@ def batchnorm_dgamma_dbeta(s: Session) -> None:
         for name in ("gamma", "beta"):
             what = f"d{name} of BatchNormalization.backward for an input of shape {shape}"
             value = array(layer.get(f"d{name}"), what, d)
-            _gradient_matches(value, numerical_gradient(loss, arrays[name]), what)
+            gradient_matches(value, numerical_gradient(loss, arrays[name]), what)
