@@ -4,30 +4,17 @@
 # which executes the chapters (cached in _build/.jupyter_cache) and fails on any cell error or
 # Sphinx warning. Idempotent: a second run only redoes what changed. Extra arguments go to
 # `jupyter-book build`.
-#   DLFS_VENV   virtual environment to use (default: .venv)
-#   PYTHON      or: the Python interpreter of that environment (its bin/ folder is used)
+#   DLFS_VENV, PYTHON   the environment to use (see scripts/book-env.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -n "${PYTHON:-}" ]; then
-  bin=$(dirname "$PYTHON")
-else
-  bin=${DLFS_VENV:-.venv}/bin
-fi
-jb=$bin/jupyter-book
-if [ ! -x "$jb" ]; then
-  echo "build-book: $jb not found. Run './run setup book' first, or point DLFS_VENV (or PYTHON)" \
-    "at an environment with the [book] extras." >&2
-  exit 1
-fi
+. scripts/book-env.sh build-book  # bin, jb, lib_hash
 
 bash scripts/fetch-mathjax.sh
 
 mkdir -p _build
 ok=_build/.book-ok
 lib_stamp=_build/.book-lib-hash
-lib_hash=$(find lib/dlfs -name '*.py' -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum |
-  sha256sum | cut -d' ' -f1)
 
 args=()
 # The execution cache is keyed on each chapter's code only, not on the library it imports:

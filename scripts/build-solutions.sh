@@ -10,22 +10,11 @@
 # notebooks are shown as written, not executed (see instructors/_config.yml).
 # Its working files stay in _build/.solutions; it never touches _build/html. Extra arguments
 # go to `jupyter-book build`.
-#   DLFS_VENV   virtual environment to use (default: .venv)
-#   PYTHON      or: the Python interpreter of that environment (its bin/ folder is used)
+#   DLFS_VENV, PYTHON   the environment to use (see scripts/book-env.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -n "${PYTHON:-}" ]; then
-  bin=$(dirname "$PYTHON")
-else
-  bin=${DLFS_VENV:-.venv}/bin
-fi
-jb=$bin/jupyter-book
-if [ ! -x "$jb" ]; then
-  echo "build-solutions: $jb not found. Run './run setup book' first, or point DLFS_VENV" \
-    "(or PYTHON) at an environment with the [book] extras." >&2
-  exit 1
-fi
+. scripts/book-env.sh build-solutions  # bin, jb, lib_hash
 
 bash scripts/fetch-mathjax.sh
 
@@ -35,8 +24,6 @@ cache=$work/_build/.jupyter_cache
 mkdir -p "$work"
 "$bin/python" scripts/solutions_toc.py "$work/_toc.yml"
 
-lib_hash=$(find lib/dlfs -name '*.py' -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum |
-  sha256sum | cut -d' ' -f1)
 if [ -d _build/.jupyter_cache ] && [ "$(cat _build/.book-lib-hash 2>/dev/null)" = "$lib_hash" ]
 then
   echo "[solutions] reusing the public book's execution cache"

@@ -155,9 +155,10 @@ def test_chapter_ends_with_exercises_and_answered_questions(chapter: str) -> Non
     )
 
 
-@pytest.mark.parametrize("script", ["build-book.sh", "fetch-mathjax.sh"])
+@pytest.mark.parametrize("script", ["build-book.sh", "build-solutions.sh", "fetch-mathjax.sh"])
 def test_build_scripts_are_strict_bash(script: str) -> None:
     text = (ROOT / "scripts" / script).read_text(encoding="utf-8")
     assert text.startswith("#!/usr/bin/env bash\n")
     assert "set -euo pipefail" in text
-    assert "/work/" not in text, "no machine-specific paths"
+    # no machine-specific paths: neither this checkout's location nor a home directory
+    assert str(ROOT) not in text and str(Path.home()) not in text

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import stat
 import sys
-import time
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from types import ModuleType
@@ -82,40 +80,6 @@ class _Dropdowns(HTMLParser):
                 self._current = None
             else:
                 self._depth -= 1
-
-
-def settled(book_html: Path, timeout: float = 180.0, *, fail: bool = True) -> Path:
-    """``book_html`` once no build is rewriting it.
-
-    scripts/build-book.sh deletes _build/.book-ok and empties _build/html when it starts and
-    writes .book-ok when it is done; test_book_browser.py runs it (a no-op rebuild) while
-    other pytest-xdist workers read pages. Wait for it to finish, then fail (or, with
-    ``fail=False``, return anyway) after ``timeout`` seconds.
-    """
-    done = book_html.parent / ".book-ok"
-    deadline = time.monotonic() + timeout
-    while not (done.exists() and (book_html / "index.html").exists()):
-        if time.monotonic() > deadline:
-            if fail:
-                pytest.fail(f"{book_html} is being rebuilt for more than {timeout:.0f} s")
-            break
-        time.sleep(0.5)
-    return book_html
-
-
-@pytest.fixture(scope="module")
-def html(request: pytest.FixtureRequest) -> Path:
-    """The built book. Without building (``DLFS_BOOK_NO_BUILD``), it is taken as it is once a
-    rebuild under way has finished: conftest's ``book_html``, asked during that rebuild, would
-    skip for the whole session for want of a book. Otherwise ``book_html`` builds it."""
-    if os.environ.get("DLFS_BOOK_NO_BUILD", "") in ("", "0"):
-        return request.getfixturevalue("book_html")
-    book = ROOT / "_build" / "html"
-    if (ROOT / "_build" / ".doctrees").is_dir():  # built here before: maybe rebuilding now
-        settled(book, fail=False)
-    if not (book / "index.html").is_file():
-        pytest.skip(f"DLFS_BOOK_NO_BUILD is set and there is no built book in {book}")
-    return book
 
 
 def dropdown_links(page: Path) -> dict[str, list[str]]:
@@ -275,8 +239,9 @@ def test_every_notebook_page_is_in_the_book(toc: list[str]) -> None:
 
 
 @pytest.mark.parametrize("page", NOTEBOOK_PAGES)
-def test_page_has_binder_and_colab_links(html: Path, published_notebooks: Path, page: str) -> None:
-    book_html = settled(html)
+def test_page_has_binder_and_colab_links(
+    book_html: Path, published_notebooks: Path, page: str
+) -> None:
     launch = dropdown_links(book_html / f"{page}.html").get("launch-buttons", [])
     by_host = {urlsplit(href).hostname: urlsplit(href) for href in launch}
     assert set(by_host) == {BINDER_HOST, COLAB_HOST}, f"{page}: launch links {launch}"
@@ -298,16 +263,14 @@ def test_page_has_binder_and_colab_links(html: Path, published_notebooks: Path, 
 
 
 @pytest.mark.parametrize("page", NOTEBOOK_PAGES)
-def test_colab_install_cell_is_hidden_in_the_book(html: Path, page: str) -> None:
-    book_html = settled(html)
+def test_colab_install_cell_is_hidden_in_the_book(book_html: Path, page: str) -> None:
     html = (book_html / f"{page}.html").read_text(encoding="utf-8")
     assert "google.colab" not in html, f"{page}: the Colab install cell shows on the page"
     assert "install the course library" not in html
 
 
 @pytest.mark.parametrize("page", NOTEBOOK_PAGES)
-def test_download_menu_offers_files_of_the_build(html: Path, page: str) -> None:
-    book_html = settled(html)
+def test_download_menu_offers_files_of_the_build(book_html: Path, page: str) -> None:
     html_file = book_html / f"{page}.html"
     links = dropdown_links(html_file).get("download-buttons", [])
     files = [href for href in links if href]
@@ -326,8 +289,7 @@ def test_download_menu_offers_files_of_the_build(html: Path, page: str) -> None:
         assert colab_notebooks.is_colab_cell("".join(code[0]["source"])), page
 
 
-def test_launch_icons_are_local(html: Path) -> None:
-    book_html = settled(html)
+def test_launch_icons_are_local(book_html: Path) -> None:
     for icon in ("logo_binder.svg", "logo_colab.png"):
         assert (book_html / "_static" / "images" / icon).is_file(), icon
     assert not any("thebe" in p.name for p in (book_html / "_static").rglob("*")), "Thebe"
