@@ -1,10 +1,12 @@
-"""Autograde every submission with nbgrader, one student at a time, and say what happened.
+"""Autograde every submission with nbgrader (one or ``jobs`` at a time) and say what happened.
 
-Each (student, assignment) runs in its own ``nbgrader autograde`` process with a per-cell
-timeout and a wall-time limit, so an infinite loop, a crashing kernel or a damaged notebook
-costs that submission only. Before anything runs the gradebook is backed up. The outcome of
-every submission (score, and notes such as "test cell a3_affine_db was edited; the original
-was run instead") is printed and kept in ``reports/autograde-status.csv``.
+Each (student, assignment) runs in its own ``nbgrader autograde`` process, whose
+SandboxExecute step runs the notebook in a sandbox with time and resource limits and lets
+the trusted checks decide the test cells (see :mod:`autograder.sandbox`), so an infinite
+loop, a crash or a damaged notebook costs that submission only. Before anything runs the
+gradebook is backed up. The outcome of every submission (score, and notes such as "test cell
+a3_affine_db was edited; the original was run instead") is printed and kept in
+``reports/autograde-status.csv``.
 """
 
 from __future__ import annotations
@@ -135,26 +137,22 @@ def _notes_from_log(warnings: list[str]) -> list[str]:
     return notes
 
 
-def _notes_from_notebook(path: Path, timeout: int) -> list[str]:
+def _notes_from_notebook(path: Path) -> list[str]:
+    """Which test cells of the autograded notebook failed (those with an error output)."""
     try:
         nb = read_notebook(path)
     except NotebookError:
         return []
-    timed_out, failed, tests = [], [], 0
+    failed, tests = [], 0
     for cell in nb.cells:
         meta = nbgrader_meta(cell)
-        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        name = meta.get("grade_id", cell.get("id", "?"))
-        if any(o.get("ename") == "CellTimeoutError" for o in errors):
-            timed_out.append(name)
         if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
             tests += 1
-            if errors:
-                failed.append(name)
-    notes = [f"cell {name} stopped after the {timeout} s time limit" for name in timed_out]
-    if failed:
-        notes.append(f"{len(failed)} of {tests} test cells failed: {', '.join(failed)}")
-    return notes
+            if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+                failed.append(meta.get("grade_id", cell.get("id", "?")))
+    if not failed:
+        return []
+    return [f"{len(failed)} of {tests} test cells failed: {', '.join(failed)}"]
 
 
 def _notes_from_report(course: Course, assignment: str, student: str) -> list[str]:
@@ -271,12 +269,9 @@ def _grade_one(
     elif graded.is_file() and run.ok:
         result.status = "graded"
         result.notes += _notes_from_report(course, assignment, student)
-        result.notes += _notes_from_notebook(graded, timeout)
+        result.notes += _notes_from_notebook(graded)
     else:
-        reason = run.reason()
-        result.notes.append(reason)
-        if "Kernel died" in reason:
-            result.notes.append("the notebook crashed Python (os._exit, a crash or out of memory)")
+        result.notes.append(run.reason())
     result.score, result.max_score = _score(course, assignment, student)
     if result.status == "graded" and (manual := _manual_points(course, assignment, student)):
         result.notes.append(f"{manual:g} points of written answers to grade by hand")

@@ -108,9 +108,10 @@ def main():
     for target, stub in cfg["stubs"].items():
         if os.path.isfile(target):
             mount(os.path.join("/tmp/.grader", stub), target, None, MS_BIND)
-    private = ["/proc", "/dev", "/tmp", "/var/tmp", "/dev/shm", stage_root]
+    # everything read-only but the private tmpfs mounts and what lies below /proc and /dev
+    writable = {"/tmp", "/var/tmp", "/dev/shm", stage_root}
     for point in mount_points():
-        if point in private[2:] or under(point, ["/proc", "/dev"]) and point != "/dev":
+        if point in writable or point != "/dev" and under(point, ["/proc", "/dev"]):
             continue
         try:
             read_only(point)

@@ -20,7 +20,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Int, List, Unicode
 
-from autograder.checks import load_suite
+from autograder.checks import Suite, load_suite
 from autograder.sandbox.jail import Limits, isolation
 from autograder.sandbox.session import CheckFailed, SandboxError, Session
 
@@ -123,7 +123,9 @@ def judge(
     return report
 
 
-def _run_check(suite, grade_id: str, session: Session, cells, started: str) -> Verdict:  # type: ignore[no-untyped-def]
+def _run_check(
+    suite: Suite, grade_id: str, session: Session, cells: list[tuple[str, str]], started: str
+) -> Verdict:
     problem = suite.static_problem(grade_id, cells)
     if problem:
         return Verdict(grade_id, False, problem)
@@ -186,9 +188,10 @@ class SandboxExecute(NbGraderPreprocessor):
         root = Path(self.config.CourseDirectory.get("root", ".") or ".").resolve()
         hide = [root, *(Path(p) for p in self.hide)]
         report = judge(assignment, nb, self.limits(), hide=hide, slot=self.slot)
-        self.log.warning("sandbox: %s", report.isolation) if report.isolation.startswith(
-            "sandbox: rlimits"
-        ) else self.log.info("%s", report.isolation)
+        if report.isolation.startswith("sandbox: rlimits"):
+            self.log.warning("%s", report.isolation)
+        else:
+            self.log.info("%s", report.isolation)
         for note in report.notes:
             self.log.warning("sandbox: %s", note)
         for index, cell in enumerate(nb.cells):
