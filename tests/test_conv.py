@@ -6,6 +6,7 @@ are slow and obviously right, which is the point.
 
 from __future__ import annotations
 
+import dlfs.conv as conv_module
 import numpy as np
 import pytest
 from dlfs.conv import Convolution, Pooling, col2im, conv_output_size, im2col
@@ -305,13 +306,47 @@ def test_convolution_gradients_property(n, c, fn, h, w, fh, fw, stride, pad, see
     assert rel_error(db, numerical_gradient(loss, layer.b, h=H)) < TOL
 
 
+@pytest.mark.parametrize("name", CONV_CASES)
+def test_convolution_in_many_small_blocks_matches_naive(name, monkeypatch):
+    # the stride-1 grid builds and uses its columns a block at a time; with tiny blocks
+    # every case crosses block boundaries mid-row and mid-image
+    monkeypatch.setattr(conv_module, "_BLOCK_BYTES", 1)
+    monkeypatch.setattr(conv_module, "_MIN_BLOCK_COLUMNS", 7)
+    rng = np.random.default_rng(8)
+    layer, x = make_conv(name, rng)
+    out = layer.forward(x)
+    expected, naive_backward = naive_conv(x, layer.W, layer.b, layer.stride, layer.pad)
+    dout = rng.standard_normal(out.shape)
+    dx = layer.backward(dout)
+    for got, want in zip(
+        (out, dx, layer.dW, layer.db), (expected, *naive_backward(dout)), strict=True
+    ):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_one_convolution_layer_serves_batches_and_images_of_other_sizes():
+    # work arrays are kept between calls; a new shape must not see an old layout's values
+    rng = np.random.default_rng(9)
+    layer = Convolution(rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3), pad=1)
+    for shape in [(4, 2, 6, 6), (3, 2, 6, 6), (4, 2, 5, 7), (4, 2, 7, 5), (4, 2, 6, 6)]:
+        x = rng.standard_normal(shape)
+        out = layer.forward(x)
+        expected, naive_backward = naive_conv(x, layer.W, layer.b, 1, 1)
+        dout = rng.standard_normal(out.shape)
+        dx = layer.backward(dout)
+        for got, want in zip(
+            (out, dx, layer.dW, layer.db), (expected, *naive_backward(dout)), strict=True
+        ):
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
 def test_convolution_registry_covers_both_layouts():
     # the stride-1 "shifted grid" and the compact layout are separate code paths
     paths = set()
     for name in CONV_CASES:
         layer, x = make_conv(name, np.random.default_rng(0))
         layer.forward(x)
-        paths.add(layer._cache["grid"])
+        paths.add(layer._cache["grid"] is not None)
     assert paths == {True, False}
 
 
