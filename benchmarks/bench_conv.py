@@ -326,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     print(f"numpy {np.__version__}; BLAS: {blas_info()}")
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        if name in os.environ:
+            print(f"  {name}={os.environ[name]} is set in the environment and applies here")
     print(f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} logical cores")
     if torch is None:
         print("PyTorch: not installed, its columns and targets are skipped")
