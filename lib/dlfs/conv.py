@@ -356,8 +356,9 @@ class Convolution:
       images flattened to one row per channel, the window offset ``(i, j)`` is a shift by
       ``i*Wp + j``, so every output position of the padded grid, valid or not, gets a
       column. im2col is then FH*FW contiguous copies and col2im FH*FW contiguous additions,
-      much faster than strided ones; the outputs at the invalid positions (``pad`` per row and per image, as images
-      and rows share their zero borders) are computed and discarded, and get zero gradient.
+      much faster than strided ones. The outputs at the invalid positions (``pad`` per row
+      and per image, as images and rows share their zero borders) are computed and
+      discarded, and get zero gradient.
       The columns are built, multiplied and (backward) added back in blocks of a few
       thousand, so that each block is reused while it is still in the CPU cache.
 
