@@ -106,6 +106,18 @@ def naive_pool(x, pool_h, pool_w, stride, pad):
     return out, backward
 
 
+def assert_conv_matches_naive(layer, x, rng, rtol=1e-10, atol=1e-12):
+    """Forward and backward of ``layer`` on ``x`` equal the loop reference, dtypes kept."""
+    out = layer.forward(x)
+    expected, naive_backward = naive_conv(x, layer.W, layer.b, layer.stride, layer.pad)
+    dout = rng.standard_normal(out.shape).astype(x.dtype)
+    dx = layer.backward(dout)
+    wanted = (expected, *naive_backward(dout))
+    for got, want in zip((out, dx, layer.dW, layer.db), wanted, strict=True):
+        assert got.dtype == x.dtype
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+
+
 def naive_im2col(x, fh, fw, stride, pad):
     n, _, h, w = x.shape
     oh, ow = out_size(h, fh, stride, pad), out_size(w, fw, stride, pad)
@@ -242,15 +254,8 @@ def test_col2im_rejects_wrong_col_shape():
 def test_convolution_matches_naive(name, dtype):
     rng = np.random.default_rng(1)
     layer, x = make_conv(name, rng, dtype)
-    out = layer.forward(x)
-    expected, naive_backward = naive_conv(x, layer.W, layer.b, layer.stride, layer.pad)
-    dout = rng.standard_normal(out.shape).astype(dtype)
-    dx = layer.backward(dout)
-    tol = {"rtol": 1e-4, "atol": 1e-4} if dtype == np.float32 else {"rtol": 1e-10, "atol": 1e-12}
-    wanted = (expected, *naive_backward(dout))
-    for got, want in zip((out, dx, layer.dW, layer.db), wanted, strict=True):
-        assert got.dtype == dtype
-        np.testing.assert_allclose(got, want, **tol)
+    tol = {"rtol": 1e-4, "atol": 1e-4} if dtype == np.float32 else {}
+    assert_conv_matches_naive(layer, x, rng, **tol)
 
 
 @pytest.mark.parametrize("name", CONV_CASES)
@@ -314,14 +319,7 @@ def test_convolution_in_many_small_blocks_matches_naive(name, monkeypatch):
     monkeypatch.setattr(conv_module, "_MIN_BLOCK_COLUMNS", 7)
     rng = np.random.default_rng(8)
     layer, x = make_conv(name, rng)
-    out = layer.forward(x)
-    expected, naive_backward = naive_conv(x, layer.W, layer.b, layer.stride, layer.pad)
-    dout = rng.standard_normal(out.shape)
-    dx = layer.backward(dout)
-    for got, want in zip(
-        (out, dx, layer.dW, layer.db), (expected, *naive_backward(dout)), strict=True
-    ):
-        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    assert_conv_matches_naive(layer, x, rng)
 
 
 def test_one_convolution_layer_serves_batches_and_images_of_other_sizes():
@@ -329,15 +327,7 @@ def test_one_convolution_layer_serves_batches_and_images_of_other_sizes():
     rng = np.random.default_rng(9)
     layer = Convolution(rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3), pad=1)
     for shape in [(4, 2, 6, 6), (3, 2, 6, 6), (4, 2, 5, 7), (4, 2, 7, 5), (4, 2, 6, 6)]:
-        x = rng.standard_normal(shape)
-        out = layer.forward(x)
-        expected, naive_backward = naive_conv(x, layer.W, layer.b, 1, 1)
-        dout = rng.standard_normal(out.shape)
-        dx = layer.backward(dout)
-        for got, want in zip(
-            (out, dx, layer.dW, layer.db), (expected, *naive_backward(dout)), strict=True
-        ):
-            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+        assert_conv_matches_naive(layer, rng.standard_normal(shape), rng)
 
 
 def test_convolution_registry_covers_both_layouts():
