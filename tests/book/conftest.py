@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
+
+from scripts.colab_notebooks import toc_docnames
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "_build"
@@ -35,22 +36,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 NO_BUILD_ENV = "DLFS_BOOK_NO_BUILD"
-
-
-def toc_docnames() -> list[str]:
-    """Every page of _toc.yml in reading order, e.g. ``["intro", "chapters/01_perceptrons"]``."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    names = [toc["root"]]
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries:
-            if "file" in entry:
-                names.append(str(entry["file"]).removesuffix(".md").removesuffix(".ipynb"))
-            for key in ("parts", "chapters", "sections"):
-                walk(entry.get(key, []))
-
-    walk(toc.get("parts", []) + toc.get("chapters", []))
-    return names
 
 
 def chapter_docnames() -> list[str]:

@@ -20,7 +20,8 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-import yaml
+
+from scripts.colab_notebooks import toc_docnames
 
 ROOT = Path(__file__).resolve().parents[2]
 GLOSSARY = "glossary"
@@ -33,23 +34,6 @@ _ROW = re.compile(r"^\|(?P<cells>.*)\|\s*$")
 _REF = re.compile(r"\{ref\}`(?:[^`<]*<)?(?P<label>[^`>]+)>?`")
 _DOC = re.compile(r"\{doc\}`(?:[^`<]*<)?(?P<doc>[^`>]+)>?`")
 _TARGET = re.compile(r"^\((?P<label>[\w:-]+)\)=\s*$", re.M)
-
-
-@cache
-def toc_docnames() -> tuple[str, ...]:
-    """The pages of _toc.yml in reading order (as in conftest.py, needed here at collection)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    names = [toc["root"]]
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries:
-            if "file" in entry:
-                names.append(str(entry["file"]).removesuffix(".md"))
-            for key in ("parts", "chapters", "sections"):
-                walk(entry.get(key, []))
-
-    walk(toc.get("parts", []) + toc.get("chapters", []))
-    return tuple(names)
 
 
 def chapter_docnames() -> list[str]:

@@ -10,19 +10,21 @@ its source and absent from its page.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import stat
 import sys
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
-from types import ModuleType
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import jupytext
 import pytest
 import yaml
+
+# scripts/ is a namespace package here: pytest puts the repository root on sys.path
+from scripts import colab_notebooks
+from scripts.book_ext import dlfs_colab
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
@@ -31,19 +33,6 @@ COLAB_HOST = "colab.research.google.com"
 #: Where Binder opens a file, by the theme's notebook_interface setting.
 BINDER_UI = {"classic": "tree", "jupyterlab": "lab/tree"}
 
-
-def _load_script(path: Path) -> ModuleType:
-    """Import a helper script of the repository by its path (scripts/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[path.stem] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-colab_notebooks = _load_script(ROOT / "scripts" / "colab_notebooks.py")
-dlfs_colab = _load_script(ROOT / "scripts" / "book_ext" / "dlfs_colab.py")
 
 NOTEBOOK_PAGES = colab_notebooks.notebook_pages(ROOT)
 REPO_URL = urlsplit(CONFIG["repository"]["url"])

@@ -7,7 +7,6 @@ _build/solutions/html) must contain all six nbgrader source notebooks of solutio
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -16,6 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from scripts.solutions_toc import merged_toc
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
@@ -26,15 +27,6 @@ SOURCES = sorted(
 OUTPUT = ROOT / "_build" / "solutions" / "html"
 #: Text that only nbgrader source notebooks hold, and the paths of those notebooks.
 SECRET = re.compile(r"BEGIN SOLUTION|END SOLUTION|BEGIN HIDDEN TESTS|solutions/\d\d_\w+")
-
-
-def _merged_toc() -> dict:
-    path = ROOT / "scripts" / "solutions_toc.py"
-    spec = importlib.util.spec_from_file_location("solutions_toc", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.merged_toc(ROOT)
 
 
 def _files(toc: dict) -> list[str]:
@@ -67,7 +59,7 @@ def test_built_public_book_holds_no_solution(book_html: Path) -> None:
 
 
 def test_instructors_toc_lists_every_public_page_and_all_six_sources(toc: list[str]) -> None:
-    merged = _merged_toc()
+    merged = merged_toc(ROOT)
     assert merged["format"] == "jb-book" and merged["root"] == toc[0]
     files = _files(merged)
     assert len(files) == len(set(files)), files
@@ -125,6 +117,6 @@ def test_instructors_edition_builds_with_all_six_sources(execution_cache: Path |
         page = (OUTPUT / f"{name}.html").read_text(encoding="utf-8")
         assert "BEGIN SOLUTION" in page and "BEGIN HIDDEN TESTS" in page, name
         assert "cell_output" in page, f"{name}: executed, its outputs should show"
-    for name in _files(_merged_toc()):
+    for name in _files(merged_toc(ROOT)):
         assert (OUTPUT / f"{name}.html").is_file(), name
     assert (OUTPUT / "mathjax" / "tex-chtml.js").is_file()
