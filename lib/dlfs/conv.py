@@ -197,9 +197,17 @@ class _Grid(NamedTuple):
         return flat[:, start : start + n * self.hp * self.wp].reshape(-1, n, self.hp, self.wp)
 
 
-def _grid(n: int, h: int, w: int, oh: int, ow: int, fh: int, fw: int, pad: int) -> _Grid:
-    """The grid of a stride-1 convolution of N images HxW with an FHxFW filter (output OHxOW)."""
+def _grid(
+    x_shape: tuple[int, ...], oh: int, ow: int, fh: int, fw: int, stride: int, pad: int
+) -> _Grid | None:
+    """The grid of a convolution of ``x_shape`` (N, C, H, W) with an FHxFW filter (output
+    OHxOW), or None when the compact layout is the better one (see :class:`Convolution`)."""
+    n, c, h, w = x_shape
     hp, wp = max(h + pad, oh), max(w + pad, ow)
+    # one channel: the windows are as cheap to gather in the compact layout, where the
+    # products then have no wasted columns (measured faster for SimpleConvNet's first layer)
+    if stride != 1 or c == 1 or hp * wp > _MAX_GRID_WASTE * oh * ow:
+        return None
     margin = pad * wp + pad
     length = (n - 1) * hp * wp + (oh - 1) * wp + ow
     size = max(margin + n * hp * wp, length + (fh - 1) * wp + fw - 1)
@@ -423,10 +431,8 @@ class Convolution:
         dtype = np.result_type(x.dtype, self.W.dtype)
         w_mat = self.W.reshape(fn, -1).astype(dtype, copy=False)
 
-        # one channel: the windows are as cheap to gather in the compact layout, where the
-        # products then have no wasted columns (measured faster for SimpleConvNet's first layer)
-        grid = _grid(n, h, w, oh, ow, fh, fw, p) if s == 1 and c > 1 else None
-        if grid is not None and grid.hp * grid.wp <= _MAX_GRID_WASTE * oh * ow:
+        grid = _grid(x.shape, oh, ow, fh, fw, s, p)
+        if grid is not None:
             flat = self._buffer("x", (c, grid.size), dtype, key=grid)
             grid.images(flat, n)[:, :, :h, :w] = x.transpose(1, 0, 2, 3)
             col = self._buffer("col", (c, fh, fw, grid.length), dtype)
@@ -439,7 +445,6 @@ class Convolution:
                 np.matmul(w_mat, col_mat[:, start:stop], out=out_grid[:, start:stop])
             out4 = out_grid.reshape(fn, n, grid.hp, grid.wp)[:, :, :oh, :ow]
         else:
-            grid = None
             xg = self._buffer("x", (c, n, h + 2 * p, w + 2 * p), dtype)
             _pad_channels_first(x, p, xg)
             col6 = self._buffer("col", (c, fh, fw, n, oh, ow), dtype)
