@@ -8,7 +8,9 @@ the usual way: a test cell with an error output scores 0, one without scores its
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -24,7 +26,16 @@ from autograder.checks import Suite, load_suite
 from autograder.sandbox.jail import Limits, isolation
 from autograder.sandbox.session import CheckFailed, SandboxError, Session
 
-__all__ = ["Report", "SandboxExecute", "Verdict", "judge", "student_cells", "test_cells"]
+__all__ = [
+    "Report",
+    "SandboxExecute",
+    "Verdict",
+    "explain_name_error",
+    "judge",
+    "student_cells",
+    "names_set_by_tests",
+    "test_cells",
+]
 
 
 @dataclass
@@ -76,6 +87,59 @@ def test_cells(nb: NotebookNode) -> list[str]:
     return [_cell_id(i, c) for i, c in enumerate(nb.cells) if _is_test(c)]
 
 
+_NAME_ERROR = re.compile(r"NameError: name '([A-Za-z_]\w*)' is not defined")
+_HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?(### END HIDDEN TESTS|\Z)", re.S)
+
+
+def _bound_at_top_level(tree: ast.Module) -> set[str]:
+    """Names a cell's code binds in the notebook's namespace (not those local to a def)."""
+    names: set[str] = set()
+    todo: list[ast.AST] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            continue
+        if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp):
+            continue
+        if isinstance(node, ast.GeneratorExp):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        todo.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def names_set_by_tests(nb: NotebookNode) -> set[str]:
+    """Names that the students' (visible) part of the test cells sets, e.g. ``x``, ``dout``."""
+    names: set[str] = set()
+    for cell in nb.cells:
+        if _is_test(cell):
+            try:
+                names |= _bound_at_top_level(ast.parse(_HIDDEN.sub("", str(cell.source))))
+            except (SyntaxError, ValueError):
+                continue
+    return names
+
+
+def explain_name_error(message: str, test_names: set[str]) -> str:
+    """``message`` with a hint when it is a NameError for a name only a test cell sets.
+
+    In Jupyter such code works, because the test cells ran before it; in grading the
+    student's cells run without the test cells, and the name does not exist.
+    """
+    found = _NAME_ERROR.search(message)
+    if found is None or found.group(1) not in test_names:
+        return message
+    return (
+        f"{message} (`{found.group(1)}` exists in your notebook only because a test cell sets "
+        "it; when the notebook is graded your cells run without the test cells, so use the "
+        "arguments your code receives, or define what it needs in your own cells)"
+    )
+
+
 def judge(
     assignment: str,
     nb: NotebookNode,
@@ -114,6 +178,12 @@ def judge(
             report.verdicts[grade_id] = verdict
     finally:
         session.close()
+    test_names = names_set_by_tests(nb)
+    for verdict in report.verdicts.values():
+        verdict.message = explain_name_error(verdict.message, test_names)
+    for run in session.runs.values():
+        if run.error:
+            run.error = explain_name_error(run.error, test_names)
     report.cells = {
         cid: {k: v for k, v in asdict(run).items() if k != "cell_id"}
         for cid, run in session.runs.items()

@@ -322,3 +322,10 @@ MORE_BUGS["sgd_rebinds_params"] = (
     ],
     {"a4_sgd"},
 )
+# Works in Jupyter, where the test cell above has set a global x with the same values; when
+# graded, the cells run without the test cells and x does not exist.
+MORE_BUGS["relu_uses_test_cell_x"] = (
+    "03_backprop",
+    [("a3_relu_code", "return dout * self.mask", "return dout * (x > 0)")],
+    {"a3_relu_backward"},
+)

@@ -145,3 +145,12 @@ def test_feedback_explains_the_failure(graded_bugs: Course, name: str) -> None:
     text = html_text(page.read_text(encoding="utf-8"))
     assert "CheckFailed" in text
     assert "### BEGIN HIDDEN TESTS" not in text and "_written_here" not in text
+
+
+def test_feedback_explains_a_name_only_a_test_cell_sets(graded_bugs: Course) -> None:
+    """Code that used a test cell's global passed in Jupyter; the feedback says why not here."""
+    assignment = "03_backprop"
+    page = graded_bugs.path("feedback", "relu-uses-test-cell-x", assignment, f"{assignment}.html")
+    text = " ".join(html_text(page.read_text(encoding="utf-8")).split())
+    assert "NameError: name 'x' is not defined" in text
+    assert "exists in your notebook only because a test cell sets it" in text

@@ -15,6 +15,7 @@ from autograder.collect import _named, collect
 from autograder.course import REPO, Course, CourseError
 from autograder.feedback import HIDDEN_NOTE, HideHiddenTests, check_feedback, find_leaks
 from autograder.notebooks import NotebookError, read_notebook, source_problems
+from autograder.sandbox.verdicts import explain_name_error, names_set_by_tests
 
 
 @pytest.fixture
@@ -242,3 +243,37 @@ def test_shared_config_lives_in_the_repository() -> None:
     course = Course(REPO / "autograder" / "course")
     assert course.shared_config.is_file()
     assert "HideHiddenTests" in course.shared_config.read_text()
+
+
+# hints ------------------------------------------------------------------------------------
+def _test_cell(source: str, grade_id: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": grade_id}
+    return cell
+
+
+def test_names_set_by_test_cells_exclude_hidden_tests_and_locals() -> None:
+    nb = nbformat.v4.new_notebook()
+    answer = nbformat.v4.new_code_cell("def relu(x):\n    return np.maximum(x, 0)\n")
+    answer.metadata["nbgrader"] = {"solution": True, "grade": False, "grade_id": "code"}
+    visible = (
+        "import numpy as np\nfrom dlfs.gradient import rel_error as err\n"
+        "x = np.ones(3)\nfor i, (a, b) in enumerate([(1, 2)]):\n    total = a\n"
+        "def check(n):\n    local = n\n    return [k for k in range(n)]\n"
+        "### BEGIN HIDDEN TESTS\nsecret = 1\n### END HIDDEN TESTS\nafter = 2\n"
+    )
+    nb.cells = [answer, _test_cell(visible, "t1"), _test_cell("this is not Python (", "t2")]
+    assert names_set_by_tests(nb) == {"np", "err", "x", "i", "a", "b", "total", "check", "after"}
+
+
+def test_a_name_error_for_a_test_cell_name_gets_a_hint() -> None:
+    names = {"x", "dout"}
+    message = "Relu.backward raised NameError: name 'x' is not defined in backward (line 12)"
+    hinted = explain_name_error(message, names)
+    assert hinted.startswith(message)
+    assert "`x` exists in your notebook only because a test cell sets it" in hinted
+    # other names, other errors and the "not defined at all" message stay as they are
+    other = "Relu.backward raised NameError: name 'mask' is not defined in backward (line 12)"
+    assert explain_name_error(other, names) == other
+    assert explain_name_error("ValueError: x is wrong", names) == "ValueError: x is wrong"
+    assert explain_name_error("NameError: x is not defined", names) == "NameError: x is not defined"
