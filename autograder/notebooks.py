@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ __all__ = [
     "read_notebook",
     "region_lines",
     "source_problems",
+    "without_region",
     "strip_outputs",
 ]
 
@@ -83,17 +85,26 @@ def grade_ids(nb: NotebookNode) -> list[str]:
     return [m["grade_id"] for c in nb.cells if "grade_id" in (m := nbgrader_meta(c))]
 
 
-def region_lines(source: str, begin: str, end: str) -> list[str]:
-    """Stripped, non-empty lines strictly between ``begin`` and ``end`` marker lines."""
-    lines, inside = [], False
+def _marked(source: str, begin: str, end: str) -> Iterator[tuple[str, bool]]:
+    """(line, inside) for every line of ``source`` but the ``begin`` and ``end`` marker lines."""
+    inside = False
     for line in source.splitlines():
         if begin in line:
             inside = True
         elif end in line:
             inside = False
-        elif inside and line.strip():
-            lines.append(line.strip())
-    return lines
+        else:
+            yield line, inside
+
+
+def region_lines(source: str, begin: str, end: str) -> list[str]:
+    """Stripped, non-empty lines strictly between ``begin`` and ``end`` marker lines."""
+    return [line.strip() for line, inside in _marked(source, begin, end) if inside and line.strip()]
+
+
+def without_region(source: str, begin: str, end: str) -> str:
+    """``source`` without its ``begin`` ... ``end`` regions, markers included (as it was typed)."""
+    return "\n".join(line for line, inside in _marked(source, begin, end) if not inside)
 
 
 def hidden_lines(nb: NotebookNode) -> list[str]:

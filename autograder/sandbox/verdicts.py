@@ -23,6 +23,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Int, List, Unicode
 
 from autograder.checks import Suite, load_suite
+from autograder.notebooks import without_region
 from autograder.sandbox.jail import Limits, isolation
 from autograder.sandbox.session import CheckFailed, SandboxError, Session
 
@@ -32,8 +33,8 @@ __all__ = [
     "Verdict",
     "explain_name_error",
     "judge",
-    "student_cells",
     "names_set_by_tests",
+    "student_cells",
     "test_cells",
 ]
 
@@ -88,7 +89,6 @@ def test_cells(nb: NotebookNode) -> list[str]:
 
 
 _NAME_ERROR = re.compile(r"NameError: name '([A-Za-z_]\w*)' is not defined")
-_HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?(### END HIDDEN TESTS|\Z)", re.S)
 
 
 def _bound_at_top_level(tree: ast.Module) -> set[str]:
@@ -100,10 +100,10 @@ def _bound_at_top_level(tree: ast.Module) -> set[str]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             names.add(node.name)
             continue
-        if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp):
-            continue
-        if isinstance(node, ast.GeneratorExp):
-            continue
+        if isinstance(
+            node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp
+        ):
+            continue  # their names are their own
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
         elif isinstance(node, ast.alias):
@@ -118,7 +118,8 @@ def names_set_by_tests(nb: NotebookNode) -> set[str]:
     for cell in nb.cells:
         if _is_test(cell):
             try:
-                names |= _bound_at_top_level(ast.parse(_HIDDEN.sub("", str(cell.source))))
+                visible = without_region(str(cell.source), "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+                names |= _bound_at_top_level(ast.parse(visible))
             except (SyntaxError, ValueError):
                 continue
     return names
