@@ -1,0 +1,137 @@
+"""Argument checks shared by the layers, so that each shown listing checks in one call.
+
+Every function raises with a message that names the caller (``who``) and says what was
+expected; none of them changes its arguments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def int_at_least(value: Any, low: int, name: str, who: str) -> int:
+    """``value`` as an ``int`` after checking it is an integer (not a bool) ``>= low``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        kind = "a positive integer" if low == 1 else f"an integer >= {low}"
+        raise ValueError(f"{who}: {name} must be {kind}, got {value!r}")
+    return int(value)
+
+
+def check_dout(layer: object, dout: Any, expected: Any) -> np.ndarray:
+    """Return ``dout`` as an array after checking it fits the last forward pass.
+
+    Parameters
+    ----------
+    layer : object or str
+        The layer (its class name is used in messages) or a name.
+    dout : array_like
+    expected : tuple of int, ndarray or None
+        The shape of the forward output (or an array of that shape); None when forward has
+        not run yet.
+    """
+    who = layer if isinstance(layer, str) else type(layer).__name__
+    if expected is None:
+        raise RuntimeError(f"{who}.backward called before forward")
+    shape = expected.shape if isinstance(expected, np.ndarray) else tuple(expected)
+    dout = np.asarray(dout)
+    if dout.shape != shape:
+        raise ValueError(
+            f"{who}.backward: dout must have the shape of the forward output {shape}, "
+            f"got {dout.shape}"
+        )
+    return dout
+
+
+def check_windows(
+    who: str,
+    x: Any,
+    filter_h: int,
+    filter_w: int,
+    stride: int = 1,
+    pad: int = 0,
+    channels: int | None = None,
+) -> np.ndarray:
+    """Check an image batch and a sliding window for ``im2col`` and the layers built on it.
+
+    ``x`` must have shape (N, C, H, W) (with ``C == channels`` when given), the window
+    sizes and ``stride`` must be positive integers, ``pad`` an integer >= 0, and the window
+    must fit the padded input. Returns ``x`` as an array.
+    """
+    x = np.asarray(x)
+    if x.ndim != 4:
+        raise ValueError(
+            f"{who}: x must be a batch of images of shape (N, C, H, W), got shape {x.shape}; "
+            f"use x.reshape(1, C, H, W) for a single image"
+        )
+    fh = int_at_least(filter_h, 1, "filter_h", who)
+    fw = int_at_least(filter_w, 1, "filter_w", who)
+    int_at_least(stride, 1, "stride", who)
+    pad = int_at_least(pad, 0, "pad", who)
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(
+            f"{who}: x has {x.shape[1]} channels but the filters expect {channels} "
+            f"(x.shape={x.shape})"
+        )
+    h, w = x.shape[2:]
+    if fh > h + 2 * pad or fw > w + 2 * pad:
+        raise ValueError(
+            f"{who}: a {fh}x{fw} window with pad {pad} does not fit an input of {h}x{w} "
+            f"(x.shape={x.shape})"
+        )
+    return x
+
+
+def check_col(
+    col: Any, input_shape: Any, filter_h: int, filter_w: int, stride: int, pad: int
+) -> np.ndarray:
+    """Check the arguments of ``col2im``; return ``col`` as an array."""
+    who = "col2im"
+    col = np.asarray(col)
+    shape = tuple(int(d) for d in input_shape)
+    if len(shape) != 4 or min(shape) < 1:
+        raise ValueError(f"{who}: input_shape must be (N, C, H, W), got {tuple(input_shape)}")
+    n, c, h, w = shape
+    check_windows(who, np.empty((0, 0, h, w)), filter_h, filter_w, stride, pad)
+    oh, ow = (h + 2 * pad - filter_h) // stride + 1, (w + 2 * pad - filter_w) // stride + 1
+    expected = (n * oh * ow, c * filter_h * filter_w)
+    if col.shape != expected:
+        raise ValueError(
+            f"{who}: col must have shape (N*OH*OW, C*FH*FW) = {expected} for input_shape "
+            f"{shape} and a {filter_h}x{filter_w} window (stride {stride}, pad {pad}), "
+            f"got {col.shape}"
+        )
+    return col
+
+
+def check_conv_params(W: Any, b: Any, stride: Any, pad: Any) -> tuple[np.ndarray, Any, int, int]:
+    """Check ``Convolution(W, b, stride, pad)``; return them, a scalar ``b`` made (FN,).
+
+    A scalar bias (the textbook's ``Convolution(filter, 0)``) becomes one bias per filter,
+    all equal, in the dtype of ``W`` when that is a float type.
+    """
+    who = "Convolution"
+    W = np.asarray(W)
+    if W.ndim != 4:
+        raise ValueError(f"{who}: W must have shape (FN, C, FH, FW), got shape {W.shape}")
+    if np.ndim(b) == 0:
+        b = np.full(W.shape[0], float(b), W.dtype if W.dtype.kind == "f" else np.float64)
+    b = np.asarray(b)
+    if b.shape != (W.shape[0],):
+        raise ValueError(
+            f"{who}: b must have shape ({W.shape[0]},) to match W.shape={W.shape}, or be a "
+            f"scalar, got {b.shape}"
+        )
+    return W, b, int_at_least(stride, 1, "stride", who), int_at_least(pad, 0, "pad", who)
+
+
+def check_pool_params(pool_h: Any, pool_w: Any, stride: Any, pad: Any) -> tuple[int, ...]:
+    """Check ``Pooling(pool_h, pool_w, stride, pad)``; return them as ints."""
+    who = "Pooling"
+    return (
+        int_at_least(pool_h, 1, "pool_h", who),
+        int_at_least(pool_w, 1, "pool_w", who),
+        int_at_least(stride, 1, "stride", who),
+        int_at_least(pad, 0, "pad", who),
+    )
