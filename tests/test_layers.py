@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 from dlfs.functions import cross_entropy_error, softmax
-from dlfs.gradient import assert_layer_gradients
+from dlfs.gradcheck import assert_layer_gradients
 from dlfs.layers import (
     AddLayer,
     Affine,

@@ -6,6 +6,8 @@ expected; none of them changes its arguments.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -135,3 +137,55 @@ def check_pool_params(pool_h: Any, pool_w: Any, stride: Any, pad: Any) -> tuple[
         int_at_least(stride, 1, "stride", who),
         int_at_least(pad, 0, "pad", who),
     )
+
+
+def require_float64(x: Any, what: str, fix: str = "Convert it with .astype(np.float64).") -> None:
+    if not isinstance(x, np.ndarray):
+        raise TypeError(
+            f"{what} must be a NumPy float64 array (it is changed in place), got {type(x).__name__}"
+        )
+    if x.dtype != np.float64:
+        why = (
+            "an integer array cannot hold x + h"
+            if not np.issubdtype(x.dtype, np.floating)
+            else f"in {x.dtype} rounding error swamps the finite differences"
+        )
+        raise TypeError(f"{what} must have dtype float64, got {x.dtype}: {why}. {fix}")
+    if not x.flags.writeable:
+        raise ValueError(f"{what} is read-only, but it must be changed in place; pass a copy")
+
+
+def takes_argument(f: Callable[..., Any]) -> bool:
+    """Whether ``f`` is called as ``f(x)`` (True) or ``f()`` (False)."""
+    try:
+        sig = inspect.signature(f)
+    except (TypeError, ValueError):  # some builtins have no signature; they take x
+        return True
+    try:
+        sig.bind(None)
+        return True
+    except TypeError:
+        pass
+    try:
+        sig.bind()
+    except TypeError:
+        raise TypeError(
+            f"f must accept x or no argument at all, but its signature is {sig}"
+        ) from None
+    return False
+
+
+def to_scalar(value: Any, who: str) -> float:
+    arr = np.asarray(value)
+    if arr.size != 1:
+        raise TypeError(
+            f"{who}: f must return a scalar (the loss), got an array of shape {arr.shape}"
+        )
+    return float(arr.reshape(-1)[0])
+
+
+def scalar_objective(who: str, f: Callable[..., Any], x: Any) -> Callable[[], float]:
+    """Check ``x`` (a writable float64 array) and ``f``; return ``f(x)`` or ``f()`` as a float."""
+    require_float64(x, f"{who}: x")
+    takes_x = takes_argument(f)
+    return lambda: to_scalar(f(x) if takes_x else f(), who)
