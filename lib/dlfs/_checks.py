@@ -7,6 +7,7 @@ expected; none of them changes its arguments.
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -38,12 +39,92 @@ def check_dout(layer: object, dout: Any, expected: Any) -> np.ndarray:
         raise RuntimeError(f"{who}.backward called before forward")
     shape = expected.shape if isinstance(expected, np.ndarray) else tuple(expected)
     dout = np.asarray(dout)
+    if dout.shape != shape and shape == ():
+        raise ValueError(
+            f"{who}.backward: the loss is a scalar, so dout must be a scalar, got shape "
+            f"{dout.shape}"
+        )
     if dout.shape != shape:
         raise ValueError(
             f"{who}.backward: dout must have the shape of the forward output {shape}, "
             f"got {dout.shape}"
         )
     return dout
+
+
+def require_forward(layer: object, cache: object) -> None:
+    """Raise ``RuntimeError`` when ``cache`` is None: ``backward`` ran before ``forward``."""
+    if cache is None:
+        raise RuntimeError(f"{type(layer).__name__}.backward called before forward")
+
+
+def check_features(layer: object, x: Any, features: int, min_batch: int = 1) -> np.ndarray:
+    """Check a batch (N, D) or (N, d1, d2, ...) with ``d1 * d2 * ... == features``.
+
+    ``min_batch`` is the smallest N accepted (2 for batch normalization in training, which
+    estimates a variance from the batch). Returns ``x`` as an array.
+    """
+    who = type(layer).__name__
+    x = np.asarray(x)
+    if x.ndim < 2:
+        raise ValueError(
+            f"{who}: x must be a batch of shape (N, {features}) or (N, ...), got shape "
+            f"{x.shape}; use x.reshape(1, -1) for a single sample"
+        )
+    got = int(np.prod(x.shape[1:]))
+    if got != features:
+        owner = "gamma" if hasattr(layer, "gamma") else "W"
+        shape = getattr(layer, owner).shape
+        raise ValueError(
+            f"{who}: x has {got} features per sample (x.shape={x.shape}) but {owner} expects "
+            f"{features} ({owner}.shape={shape})"
+        )
+    if len(x) < min_batch:
+        raise ValueError(
+            f"{who}: training needs a batch of at least {min_batch} samples to estimate a "
+            f"variance, got x.shape={x.shape}; normalizing one sample by its own statistics "
+            f"would give all zeros (use train_flg=False to apply the running statistics)"
+        )
+    return x
+
+
+def check_loss_targets(layer: object, x: np.ndarray, t: Any) -> np.ndarray:
+    """Check scores ``x`` (N, C) or (C,) and targets ``t``; return ``t`` as (N,) or (N, C).
+
+    ``t`` holds integer labels of shape (N,) in [0, C) or one-hot rows shaped like ``x``.
+    Labels of shape (N, 1) are accepted with a ``DeprecationWarning``.
+    """
+    who = type(layer).__name__
+    t = np.asarray(t)
+    if x.ndim not in (1, 2):
+        raise ValueError(f"{who}: x must have shape (N, C) or (C,), got {x.shape}")
+    n, c = (1, x.shape[0]) if x.ndim == 1 else x.shape
+    if t.shape == x.shape:
+        return t.reshape(n, c)
+    if x.ndim == 2 and t.shape == (n, 1) and c > 1:
+        warnings.warn(
+            f"{who}: labels of shape (N, 1) are read as shape (N,); pass t.ravel() (dlfs "
+            f"keeps labels as one integer per sample)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        t = t.reshape(n)
+    if t.shape != x.shape[:-1] and t.shape != (n,):
+        raise ValueError(
+            f"{who}: t must be labels of shape {x.shape[:-1]} or one-hot of shape {x.shape} "
+            f"(expected for x.shape={x.shape}), got t.shape={t.shape}"
+        )
+    labels = t.reshape(n)
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(
+            f"{who}: labels t must be integers, got dtype {t.dtype} (use t.astype(int))"
+        )
+    if n and (labels.min() < 0 or labels.max() >= c):
+        raise ValueError(
+            f"{who}: labels out of range: expected values in [0, {c}) for {c} classes, got "
+            f"values from {labels.min()} to {labels.max()}"
+        )
+    return labels
 
 
 def check_windows(
