@@ -1,4 +1,4 @@
-"""Speed of ``dlfs.conv`` against a loop-based im2col reference and PyTorch (CPU).
+"""Speed of ``dlfs.fastconv`` and ``dlfs.conv`` against a loop reference and PyTorch (CPU).
 
 Measures, side by side in one process, forward + backward of
 
@@ -6,9 +6,10 @@ Measures, side by side in one process, forward + backward of
 (b) 2x2 max pooling with stride 2 on the ReLU output of SimpleConvNet's convolution;
 (c) one SimpleConvNet training step (batch 100, Adam, float32),
 
-for the library, for a textbook-style implementation whose im2col / col2im loop over the
-filter window in Python (written below, only for comparison) and, when it is installed,
-for PyTorch on the CPU with 2 threads. Each implementation is timed in blocks of
+for the library's fast layers (``fast``: :mod:`dlfs.fastconv`, which the networks use),
+its readable layers (``readable``: :mod:`dlfs.conv`, the ones the book shows), a
+textbook-style implementation written below for comparison only (``loops``) and, when it
+is installed, PyTorch on the CPU with 2 threads. Each implementation is timed in blocks of
 consecutive calls, the blocks taken in turns so that background load hits all alike (see
 :func:`time_in_blocks`); the tables give the best and the median of the calls and the
 ratios use the best.
@@ -34,6 +35,7 @@ from typing import Any
 
 import numpy as np
 from dlfs.conv import Convolution, Pooling
+from dlfs.fastconv import FastConvolution, FastPooling
 from dlfs.layers import Affine, Relu, SoftmaxWithLoss
 from dlfs.networks import SimpleConvNet
 from dlfs.optimizers import Adam
@@ -49,9 +51,9 @@ SETTLE_SECONDS = 0.3  # pause before each block, for the other library's threads
 
 # (name, measured, baseline, limit): measured / baseline must be <= limit
 TARGETS = (
-    ("SimpleConvNet step <= 1.2x PyTorch", ("step", "dlfs"), ("step", "torch"), 1.2),
-    ("Convolution fwd+bwd <= 1.5x PyTorch", ("conv", "dlfs"), ("conv", "torch"), 1.5),
-    ("Convolution >= 4x faster than loop reference", ("conv", "dlfs"), ("conv", "loops"), 0.25),
+    ("SimpleConvNet step <= 1.2x PyTorch", ("step", "fast"), ("step", "torch"), 1.2),
+    ("Convolution fwd+bwd <= 1.5x PyTorch", ("conv", "fast"), ("conv", "torch"), 1.5),
+    ("Convolution >= 4x faster than loop reference", ("conv", "fast"), ("conv", "loops"), 0.25),
 )
 
 
@@ -135,15 +137,15 @@ class LoopPooling:
         return loop_col2im(dcol, self.x_shape, self.pool_h, self.pool_w, self.stride, self.pad)
 
 
-class LoopSimpleConvNet:
-    """SimpleConvNet's layers with the loop-based convolution and pooling, same parameters."""
+class PlainSimpleConvNet:
+    """SimpleConvNet's layers with the given convolution and pooling classes, same parameters."""
 
-    def __init__(self, params: dict[str, np.ndarray]) -> None:
+    def __init__(self, params: dict[str, np.ndarray], conv_cls: type, pool_cls: type) -> None:
         self.params = params
         self.layers = [
-            LoopConvolution(params["W1"], params["b1"]),
+            conv_cls(params["W1"], params["b1"]),
             Relu(),
-            LoopPooling(2, 2, stride=2),
+            pool_cls(2, 2, stride=2),
             Affine(params["W2"], params["b2"]),
             Relu(),
             Affine(params["W3"], params["b3"]),
@@ -178,7 +180,8 @@ def conv_case(rng: np.random.Generator) -> dict[str, Callable[[], Any]]:
     def torch_op(tx: Any) -> Any:
         return torch.nn.functional.conv2d(tx, tW, tb, padding=1)
 
-    runs = layer_runs(lambda cls: cls(W, b, pad=1), x, dout, Convolution, LoopConvolution, torch_op)
+    classes = (FastConvolution, Convolution, LoopConvolution)
+    runs = layer_runs(lambda cls: cls(W, b, pad=1), x, dout, classes, torch_op)
     # the three matrix products both implementations do, alone: no im2col can beat these
     col = loop_im2col(x, 3, 3, pad=1)
     w_col = W.reshape(32, -1).T
@@ -195,20 +198,21 @@ def pool_case(rng: np.random.Generator) -> dict[str, Callable[[], Any]]:
     def torch_op(tx: Any) -> Any:
         return torch.nn.functional.max_pool2d(tx, 2, 2)
 
-    return layer_runs(lambda cls: cls(2, 2, stride=2), x, dout, Pooling, LoopPooling, torch_op)
+    classes = (FastPooling, Pooling, LoopPooling)
+    return layer_runs(lambda cls: cls(2, 2, stride=2), x, dout, classes, torch_op)
 
 
 def layer_runs(
     make: Callable[[type], Any],
     x: np.ndarray,
     dout: np.ndarray,
-    library_cls: type,
-    loop_cls: type,
+    classes: tuple[type, type, type],
     torch_op: Callable[[Any], Any],
 ) -> dict[str, Callable[[], Any]]:
-    """forward + backward closures for the library, the loop reference and PyTorch."""
+    """forward + backward closures for the fast, readable and loop classes and PyTorch."""
     runs: dict[str, Callable[[], Any]] = {}
-    for name, layer in (("dlfs", make(library_cls)), ("loops", make(loop_cls))):
+    for name, cls in zip(("fast", "readable", "loops"), classes, strict=True):
+        layer = make(cls)
         runs[name] = lambda layer=layer: (layer.forward(x), layer.backward(dout))
     if torch is not None:
         tx, tdout = torch.from_numpy(x).requires_grad_(), torch.from_numpy(dout)
@@ -226,9 +230,11 @@ def step_case(rng: np.random.Generator) -> dict[str, Callable[[], Any]]:
     x = rng.random((100, 1, 28, 28), dtype=np.float32)
     t = rng.integers(0, 10, 100)
     net = SimpleConvNet(rng=np.random.default_rng(0), dtype=np.float32)
-    loop_net = LoopSimpleConvNet({k: v.copy() for k, v in net.params.items()})
+    copies = [{k: v.copy() for k, v in net.params.items()} for _ in range(2)]
+    readable_net = PlainSimpleConvNet(copies[0], Convolution, Pooling)
+    loop_net = PlainSimpleConvNet(copies[1], LoopConvolution, LoopPooling)
     runs: dict[str, Callable[[], Any]] = {}
-    for name, model in (("dlfs", net), ("loops", loop_net)):
+    for name, model in (("fast", net), ("readable", readable_net), ("loops", loop_net)):
         optimizer = Adam(lr=0.001)
         runs[name] = lambda model=model, opt=optimizer: opt.update(
             model.params, model.gradient(x, t)
@@ -313,9 +319,9 @@ def blas_info() -> str:
 def print_table(title: str, times: dict[str, np.ndarray]) -> None:
     best = {name: float(ts.min()) for name, ts in times.items()}
     print(f"\n{title}")
-    print(f"  {'implementation':<16}{'best ms':>10}{'median ms':>12}{'/ dlfs':>10}")
+    print(f"  {'implementation':<16}{'best ms':>10}{'median ms':>12}{'/ fast':>10}")
     for name, ts in times.items():
-        ratio = best[name] / best["dlfs"]
+        ratio = best[name] / best["fast"]
         print(f"  {name:<16}{best[name] * 1e3:>10.2f}{np.median(ts) * 1e3:>12.2f}{ratio:>9.2f}x")
 
 
@@ -365,8 +371,9 @@ def main(argv: list[str] | None = None) -> int:
         loops, products = best["conv", "loops"] * 1e3, best["conv", "matmuls only"] * 1e3
         print(
             f"  note: {products:.1f} of the loop reference's {loops:.1f} ms are its three matrix "
-            f"products, which every im2col convolution needs (dlfs orders them to run a little "
-            f"faster); 4x would need the whole dlfs forward + backward in {loops / 4:.1f} ms"
+            f"products, which every im2col convolution needs (fastconv orders them to run a "
+            f"little faster); 4x would need the whole fast forward + backward in "
+            f"{loops / 4:.1f} ms"
         )
     return 0
 

@@ -1,21 +1,27 @@
-"""Tests for dlfs.conv: a registry of convolution and pooling cases, every check over it.
+"""Tests for dlfs.conv and dlfs.fastconv: a registry of cases, every check over it.
 
 The reference implementations here loop over every sample, filter and output pixel; they
-are slow and obviously right, which is the point.
+are slow and obviously right, which is the point. Every check runs on the readable layers
+of :mod:`dlfs.conv` and on their fast twins in :mod:`dlfs.fastconv`, and a property test
+checks that the two agree.
 """
 
 from __future__ import annotations
 
-import dlfs.conv as conv_module
+import dlfs.fastconv as fastconv_module
 import numpy as np
 import pytest
 from dlfs.conv import Convolution, Pooling, col2im, conv_output_size, im2col
+from dlfs.fastconv import FastConvolution, FastPooling
 from dlfs.gradient import numerical_gradient, rel_error
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 H = 1e-5  # finite-difference step of the gradient checks
 TOL = 1e-7  # largest relative error allowed between backward and numerical gradients
+
+# name: (convolution class, pooling class)
+IMPLS = {"readable": (Convolution, Pooling), "fast": (FastConvolution, FastPooling)}
 
 # name: (x shape (N, C, H, W), W shape (FN, C, FH, FW), stride, pad)
 CONV_CASES = {
@@ -137,16 +143,18 @@ def distinct_values(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndar
     return (rng.permutation(size) * 0.05 - size * 0.02 + rng.uniform(0, 0.01, size)).reshape(shape)
 
 
-def make_conv(name: str, rng: np.random.Generator, dtype=np.float64):
+def make_conv(name: str, rng: np.random.Generator, dtype=np.float64, impl="readable"):
     x_shape, w_shape, stride, pad = CONV_CASES[name]
     W = rng.standard_normal(w_shape).astype(dtype)
     b = rng.standard_normal(w_shape[0]).astype(dtype)
-    return Convolution(W, b, stride=stride, pad=pad), rng.standard_normal(x_shape).astype(dtype)
+    layer = IMPLS[impl][0](W, b, stride=stride, pad=pad)
+    return layer, rng.standard_normal(x_shape).astype(dtype)
 
 
-def make_pool(name: str, rng: np.random.Generator, dtype=np.float64):
+def make_pool(name: str, rng: np.random.Generator, dtype=np.float64, impl="readable"):
     x_shape, ph, pw, stride, pad = POOL_CASES[name]
-    return Pooling(ph, pw, stride=stride, pad=pad), distinct_values(rng, x_shape).astype(dtype)
+    layer = IMPLS[impl][1](ph, pw, stride=stride, pad=pad)
+    return layer, distinct_values(rng, x_shape).astype(dtype)
 
 
 # --------------------------------------------------------------------------- conv_output_size
@@ -249,19 +257,21 @@ def test_col2im_rejects_wrong_col_shape():
 # --------------------------------------------------------------------------- Convolution
 
 
+@pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", CONV_CASES)
-def test_convolution_matches_naive(name, dtype):
+def test_convolution_matches_naive(name, dtype, impl):
     rng = np.random.default_rng(1)
-    layer, x = make_conv(name, rng, dtype)
+    layer, x = make_conv(name, rng, dtype, impl)
     tol = {"rtol": 1e-4, "atol": 1e-4} if dtype == np.float32 else {}
     assert_conv_matches_naive(layer, x, rng, **tol)
 
 
+@pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("name", CONV_CASES)
-def test_convolution_backward_matches_numerical_gradient(name):
+def test_convolution_backward_matches_numerical_gradient(name, impl):
     rng = np.random.default_rng(2)
-    layer, x = make_conv(name, rng)
+    layer, x = make_conv(name, rng, impl=impl)
     dout = rng.standard_normal(layer.forward(x).shape)
     dx = layer.backward(dout)
     dW, db = layer.dW, layer.db
@@ -272,16 +282,16 @@ def test_convolution_backward_matches_numerical_gradient(name):
 
 
 @pytest.mark.parametrize("name", CONV_CASES)
-def test_backward_params_gives_the_same_dw_and_db_without_dx(name):
+def test_fast_layer_without_input_grad_gives_the_same_dw_and_db_and_no_dx(name):
     rng = np.random.default_rng(3)
-    layer, x = make_conv(name, rng)
+    layer, x = make_conv(name, rng, impl="fast")
+    first = FastConvolution(layer.W, layer.b, layer.stride, layer.pad, input_grad=False)
     dout = rng.standard_normal(layer.forward(x).shape)
     layer.backward(dout)
-    dW, db = layer.dW.copy(), layer.db.copy()
-    layer.dW = layer.db = None
-    assert layer.backward_params(dout) is None
-    np.testing.assert_array_equal(layer.dW, dW)
-    np.testing.assert_array_equal(layer.db, db)
+    first.forward(x)
+    assert first.backward(dout) is None
+    np.testing.assert_array_equal(first.dW, layer.dW)
+    np.testing.assert_array_equal(first.db, layer.db)
 
 
 @given(
@@ -297,10 +307,12 @@ def test_backward_params_gives_the_same_dw_and_db_without_dx(name):
     seed=st.integers(0, 2**32 - 1),
 )
 @settings(max_examples=8, deadline=None)
-def test_convolution_gradients_property(n, c, fn, h, w, fh, fw, stride, pad, seed):
+@pytest.mark.parametrize("impl", IMPLS)
+def test_convolution_gradients_property(impl, n, c, fn, h, w, fh, fw, stride, pad, seed):
     assume(fh <= h + 2 * pad and fw <= w + 2 * pad)
     rng = np.random.default_rng(seed)
-    layer = Convolution(rng.standard_normal((fn, c, fh, fw)), rng.standard_normal(fn), stride, pad)
+    W, b = rng.standard_normal((fn, c, fh, fw)), rng.standard_normal(fn)
+    layer = IMPLS[impl][0](W, b, stride, pad)
     x = rng.standard_normal((n, c, h, w))
     dout = rng.standard_normal(layer.forward(x).shape)
     dx = layer.backward(dout)
@@ -315,17 +327,17 @@ def test_convolution_gradients_property(n, c, fn, h, w, fh, fw, stride, pad, see
 def test_convolution_in_many_small_blocks_matches_naive(name, monkeypatch):
     # the stride-1 grid builds and uses its columns a block at a time; with tiny blocks
     # every case crosses block boundaries mid-row and mid-image
-    monkeypatch.setattr(conv_module, "_BLOCK_BYTES", 1)
-    monkeypatch.setattr(conv_module, "_MIN_BLOCK_COLUMNS", 7)
+    monkeypatch.setattr(fastconv_module, "_BLOCK_BYTES", 1)
+    monkeypatch.setattr(fastconv_module, "_MIN_BLOCK_COLUMNS", 7)
     rng = np.random.default_rng(8)
-    layer, x = make_conv(name, rng)
+    layer, x = make_conv(name, rng, impl="fast")
     assert_conv_matches_naive(layer, x, rng)
 
 
 def test_one_convolution_layer_serves_batches_and_images_of_other_sizes():
     # work arrays are kept between calls; a new shape must not see an old layout's values
     rng = np.random.default_rng(9)
-    layer = Convolution(rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3), pad=1)
+    layer = FastConvolution(rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3), pad=1)
     for shape in [(4, 2, 6, 6), (3, 2, 6, 6), (4, 2, 5, 7), (4, 2, 7, 5), (4, 2, 6, 6)]:
         assert_conv_matches_naive(layer, rng.standard_normal(shape), rng)
 
@@ -334,7 +346,7 @@ def test_convolution_registry_covers_both_layouts():
     # the stride-1 "shifted grid" and the compact layout are separate code paths
     paths = set()
     for name in CONV_CASES:
-        layer, x = make_conv(name, np.random.default_rng(0))
+        layer, x = make_conv(name, np.random.default_rng(0), impl="fast")
         layer.forward(x)
         paths.add(layer._cache["grid"] is not None)
     assert paths == {True, False}
@@ -343,11 +355,12 @@ def test_convolution_registry_covers_both_layouts():
 # --------------------------------------------------------------------------- Pooling
 
 
+@pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", POOL_CASES)
-def test_pooling_matches_naive(name, dtype):
+def test_pooling_matches_naive(name, dtype, impl):
     rng = np.random.default_rng(3)
-    layer, x = make_pool(name, rng, dtype)
+    layer, x = make_pool(name, rng, dtype, impl)
     out = layer.forward(x)
     expected, naive_backward = naive_pool(x, layer.pool_h, layer.pool_w, layer.stride, layer.pad)
     dout = rng.standard_normal(out.shape).astype(dtype)
@@ -357,10 +370,11 @@ def test_pooling_matches_naive(name, dtype):
     np.testing.assert_allclose(dx, naive_backward(dout), rtol=1e-6)
 
 
+@pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("name", POOL_CASES)
-def test_pooling_backward_matches_numerical_gradient(name):
+def test_pooling_backward_matches_numerical_gradient(name, impl):
     rng = np.random.default_rng(4)
-    layer, x = make_pool(name, rng)
+    layer, x = make_pool(name, rng, impl=impl)
     dout = rng.standard_normal(layer.forward(x).shape)
     dx = layer.backward(dout)
     loss = lambda: float(np.sum(layer.forward(x) * dout))
@@ -377,22 +391,25 @@ def test_pooling_backward_matches_numerical_gradient(name):
     seed=st.integers(0, 2**32 - 1),
 )
 @settings(max_examples=10, deadline=None)
-def test_pooling_gradients_property(h, w, ph, pw, stride, pad, seed):
+@pytest.mark.parametrize("impl", IMPLS)
+def test_pooling_gradients_property(impl, h, w, ph, pw, stride, pad, seed):
     assume(ph <= h + 2 * pad and pw <= w + 2 * pad)
     rng = np.random.default_rng(seed)
-    layer, x = Pooling(ph, pw, stride, pad), distinct_values(rng, (2, 2, h, w))
+    layer, x = IMPLS[impl][1](ph, pw, stride, pad), distinct_values(rng, (2, 2, h, w))
     dout = rng.standard_normal(layer.forward(x).shape)
     dx = layer.backward(dout)
     loss = lambda: float(np.sum(layer.forward(x) * dout))
     assert rel_error(dx, numerical_gradient(loss, x, h=H)) < TOL
 
 
-def test_pooling_ties_route_gradient_to_first_maximum():
+@pytest.mark.parametrize("impl", IMPLS)
+def test_pooling_ties_route_gradient_to_first_maximum(impl):
     x = np.zeros((1, 1, 4, 4))
     x[0, 0, 2:, 2:] = [[1, 3], [3, 2]]  # a tie between two 3s in the last window
-    layer = Pooling(2, 2, stride=2)
+    layer = IMPLS[impl][1](2, 2, stride=2)
     layer.forward(x)
-    np.testing.assert_array_equal(layer.arg_max[0, 0], [[0, 0], [0, 1]])
+    # readable: one entry per window in im2col's row order; fast: (N, C, OH, OW)
+    np.testing.assert_array_equal(layer.arg_max.reshape(2, 2), [[0, 0], [0, 1]])
     dx = layer.backward(np.full((1, 1, 2, 2), 5.0))
     expected = np.zeros((4, 4))
     expected[0, 0] = expected[0, 2] = expected[2, 0] = expected[2, 3] = 5.0
@@ -401,16 +418,16 @@ def test_pooling_ties_route_gradient_to_first_maximum():
 
 # --------------------------------------------------------------------------- both layers
 
-LAYERS = {f"conv-{name}": (make_conv, name) for name in CONV_CASES} | {
-    f"pool-{name}": (make_pool, name) for name in POOL_CASES
-}
+LAYERS = {
+    f"{impl}-conv-{name}": (make_conv, name, impl) for impl in IMPLS for name in CONV_CASES
+} | {f"{impl}-pool-{name}": (make_pool, name, impl) for impl in IMPLS for name in POOL_CASES}
 
 
 @pytest.mark.parametrize("key", LAYERS)
 def test_inputs_and_dout_are_not_modified(key):
-    make, name = LAYERS[key]
+    make, name, impl = LAYERS[key]
     rng = np.random.default_rng(5)
-    layer, x = make(name, rng)
+    layer, x = make(name, rng, impl=impl)
     params = [np.copy(getattr(layer, a)) for a in ("W", "b") if hasattr(layer, a)]
     x_copy = x.copy()
     out = layer.forward(x)
@@ -426,9 +443,9 @@ def test_inputs_and_dout_are_not_modified(key):
 @pytest.mark.parametrize("key", LAYERS)
 def test_results_are_not_overwritten_by_later_calls(key):
     # the layers keep work arrays between calls; what they return must stay intact
-    make, name = LAYERS[key]
+    make, name, impl = LAYERS[key]
     rng = np.random.default_rng(6)
-    layer, x = make(name, rng)
+    layer, x = make(name, rng, impl=impl)
     out = layer.forward(x)
     dout = rng.standard_normal(out.shape)
     dx = layer.backward(dout)
@@ -441,9 +458,9 @@ def test_results_are_not_overwritten_by_later_calls(key):
 
 @pytest.mark.parametrize("key", LAYERS)
 def test_float32_stays_float32(key):
-    make, name = LAYERS[key]
+    make, name, impl = LAYERS[key]
     rng = np.random.default_rng(7)
-    layer, x = make(name, rng, np.float32)
+    layer, x = make(name, rng, np.float32, impl)
     out = layer.forward(x)
     dx = layer.backward(rng.standard_normal(out.shape).astype(np.float32))
     grads = [getattr(layer, g) for g in ("dW", "db") if hasattr(layer, g)]
@@ -453,11 +470,10 @@ def test_float32_stays_float32(key):
 # --------------------------------------------------------------------------- bad input
 
 
-def test_convolution_channel_mismatch_message():
-    layer = Convolution(np.zeros((30, 1, 5, 5)), np.zeros(30))
-    with pytest.raises(
-        ValueError, match=r"Convolution: x has 3 channels but W expects 1 \(W.shape=\(30, 1, 5, 5\)"
-    ):
+@pytest.mark.parametrize("impl", IMPLS)
+def test_convolution_channel_mismatch_message(impl):
+    layer = IMPLS[impl][0](np.zeros((30, 1, 5, 5)), np.zeros(30))
+    with pytest.raises(ValueError, match=r"Convolution: x has 3 channels but the filters expect 1"):
         layer.forward(np.zeros((2, 3, 28, 28)))
 
 
@@ -481,7 +497,9 @@ def test_bad_constructor_arguments(make, message):
 
 
 @pytest.mark.parametrize(
-    "layer", [Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2)), Pooling(2, 2, stride=2)]
+    "layer",
+    [cls(np.zeros((2, 1, 3, 3)), np.zeros(2)) for cls in (Convolution, FastConvolution)]
+    + [cls(2, 2, stride=2) for cls in (Pooling, FastPooling)],
 )
 def test_bad_forward_and_backward_input(layer):
     with pytest.raises(RuntimeError, match="backward called before forward"):
@@ -493,3 +511,89 @@ def test_bad_forward_and_backward_input(layer):
     out = layer.forward(np.zeros((1, 1, 6, 6)))
     with pytest.raises(ValueError, match=r"dout must have the shape of the forward output"):
         layer.backward(np.zeros((out.shape[0] + 1, *out.shape[1:])))
+
+
+# --------------------------------------------------------------------------- fast == readable
+
+
+@given(
+    n=st.integers(1, 3),
+    c=st.integers(1, 3),
+    fn=st.integers(1, 3),
+    h=st.integers(1, 9),
+    w=st.integers(1, 9),
+    fh=st.integers(1, 4),
+    fw=st.integers(1, 4),
+    stride=st.integers(1, 3),
+    pad=st.integers(0, 2),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    seed=st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=60, deadline=None)
+def test_fast_convolution_equals_readable(n, c, fn, h, w, fh, fw, stride, pad, dtype, seed):
+    assume(fh <= h + 2 * pad and fw <= w + 2 * pad)
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((fn, c, fh, fw)).astype(dtype)
+    b = rng.standard_normal(fn).astype(dtype)
+    x = rng.standard_normal((n, c, h, w)).astype(dtype)
+    readable, fast = Convolution(W, b, stride, pad), FastConvolution(W, b, stride, pad)
+    out = readable.forward(x)
+    dout = rng.standard_normal(out.shape).astype(dtype)
+    tol = {"rtol": 1e-4, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-10, "atol": 1e-12}
+    got = (fast.forward(x), fast.backward(dout), fast.dW, fast.db)
+    wanted = (out, readable.backward(dout), readable.dW, readable.db)
+    for name, a, e in zip(("out", "dx", "dW", "db"), got, wanted, strict=True):
+        assert a.shape == e.shape and a.dtype == e.dtype == dtype, name
+        np.testing.assert_allclose(a, e, **tol, err_msg=name)
+
+
+@given(
+    n=st.integers(1, 2),
+    c=st.integers(1, 3),
+    h=st.integers(1, 9),
+    w=st.integers(1, 9),
+    ph=st.integers(1, 4),
+    pw=st.integers(1, 4),
+    stride=st.integers(1, 3),  # stride < window: overlapping windows
+    pad=st.integers(0, 1),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    seed=st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=60, deadline=None)
+def test_fast_pooling_equals_readable(n, c, h, w, ph, pw, stride, pad, dtype, seed):
+    assume(ph <= h + 2 * pad and pw <= w + 2 * pad)
+    rng = np.random.default_rng(seed)
+    # small integers: many ties, which both must break towards the first maximum
+    x = rng.integers(-3, 4, (n, c, h, w)).astype(dtype)
+    readable, fast = Pooling(ph, pw, stride, pad), FastPooling(ph, pw, stride, pad)
+    out = readable.forward(x)
+    dout = rng.standard_normal(out.shape).astype(dtype)
+    np.testing.assert_array_equal(fast.forward(x), out)
+    dx = fast.backward(dout)
+    assert dx.dtype == dtype
+    np.testing.assert_allclose(dx, readable.backward(dout), rtol=1e-6, atol=1e-6)
+    oh, ow = out.shape[2:]
+    arg = readable.arg_max.reshape(n, oh, ow, c).transpose(0, 3, 1, 2)
+    np.testing.assert_array_equal(fast.arg_max, arg)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_convolution_computes_in_the_promoted_dtype(impl):
+    rng = np.random.default_rng(10)
+    x32 = rng.standard_normal((2, 2, 5, 5)).astype(np.float32)
+    for w_dtype, expected in ((np.float32, np.float32), (np.float64, np.float64)):
+        W = rng.standard_normal((3, 2, 3, 3)).astype(w_dtype)
+        layer = IMPLS[impl][0](W, np.zeros(3, w_dtype), pad=1)
+        out = layer.forward(x32)
+        dx = layer.backward(np.ones(out.shape, expected))
+        assert out.dtype == dx.dtype == layer.dW.dtype == layer.db.dtype == expected
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_convolution_accepts_a_scalar_bias_like_the_textbook(impl):
+    rng = np.random.default_rng(11)
+    W, x = rng.standard_normal((2, 1, 3, 3)), rng.standard_normal((1, 1, 5, 5))
+    with_scalar = IMPLS[impl][0](W, 0.5)
+    with_array = IMPLS[impl][0](W, np.full(2, 0.5))
+    np.testing.assert_array_equal(with_scalar.forward(x), with_array.forward(x))
+    assert with_scalar.b.shape == (2,)

@@ -1,4 +1,4 @@
-"""Tests for dlfs.gradient: numerical gradients, rel_error and the gradient-check helper."""
+"""Tests for dlfs.gradient and dlfs.gradcheck: numerical gradients, rel_error, gradient checks."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from typing import Any
 
 import numpy as np
 import pytest
-from dlfs.gradient import (
+from dlfs.gradcheck import (
     GradCheckReport,
     assert_layer_gradients,
     assert_network_gradients,
     check_layer,
     check_network,
+)
+from dlfs.gradient import (
+    gradient_descent,
     numerical_diff,
     numerical_gradient,
     rel_error,
@@ -102,6 +105,24 @@ def test_numerical_gradient_rejects_unsuitable_arrays(x: Any, error: type, messa
 def test_numerical_gradient_needs_a_scalar_function() -> None:
     with pytest.raises(TypeError, match="must return a scalar"):
         numerical_gradient(lambda v: v * 2, np.ones(3))
+
+
+def test_gradient_descent_reaches_the_minimum_and_leaves_the_start_alone() -> None:
+    start = np.array([-3.0, 4.0])
+    np.testing.assert_allclose(gradient_descent(lambda v: np.sum(v**2), start, 0.1, 1), [-2.4, 3.2])
+    far = gradient_descent(lambda v: np.sum(v**2), start, lr=0.1, step_num=100)
+    np.testing.assert_allclose(far, [0.0, 0.0], atol=1e-6)
+    np.testing.assert_array_equal(start, [-3.0, 4.0])
+    assert gradient_descent(lambda v: np.sum(v**2), start, step_num=0).tolist() == [-3.0, 4.0]
+
+
+def test_moved_gradient_checks_still_import_from_dlfs_gradient() -> None:
+    import dlfs.gradcheck
+    import dlfs.gradient
+
+    assert dlfs.gradient.check_layer is dlfs.gradcheck.check_layer
+    with pytest.raises(AttributeError):
+        dlfs.gradient.no_such_name  # noqa: B018
 
 
 def test_rel_error() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 from dlfs.functions import cross_entropy_error, softmax
-from dlfs.gradient import assert_layer_gradients
+from dlfs.gradcheck import assert_layer_gradients
 from dlfs.layers import (
     AddLayer,
     Affine,
@@ -458,3 +458,48 @@ def test_batchnorm_does_not_write_into_given_running_statistics() -> None:
     np.testing.assert_array_equal(mean, 0)
     np.testing.assert_array_equal(var, 1)
     assert not np.array_equal(layer.running_mean, mean)
+
+
+# ---------------------------------------------------------------- dtypes and textbook forms
+
+
+@pytest.mark.parametrize(
+    ("x_dtype", "param_dtype", "expected"),
+    [
+        (np.float32, np.float32, np.float32),  # float32 end to end
+        (np.float32, np.float64, np.float64),  # the textbook's float64 weights, float32 images
+        (np.float64, np.float32, np.float64),
+    ],
+)
+def test_affine_and_batchnorm_compute_in_the_promoted_dtype(x_dtype, param_dtype, expected):
+    rng = np.random.default_rng(20)
+    x = rng.standard_normal((4, 6)).astype(x_dtype)
+    layers = [
+        Affine(rng.standard_normal((6, 6)).astype(param_dtype), np.zeros(6, param_dtype)),
+        BatchNormalization(np.ones(6, param_dtype), np.zeros(6, param_dtype)),
+    ]
+    for layer in layers:
+        out = layer.forward(x)
+        dx = layer.backward(np.ones(out.shape, out.dtype))  # dout in the dtype of out
+        grads = [getattr(layer, g) for g in ("dW", "db", "dgamma", "dbeta") if hasattr(layer, g)]
+        assert out.dtype == dx.dtype == expected, type(layer).__name__
+        assert all(g.dtype == expected for g in grads), type(layer).__name__
+
+
+def test_softmax_with_loss_accepts_textbook_labels_of_shape_n_1_with_a_warning() -> None:
+    rng = np.random.default_rng(21)
+    x, labels = rng.standard_normal((5, 3)), rng.integers(0, 3, 5)
+    flat = SoftmaxWithLoss()
+    expected = flat.forward(x, labels)
+    column = SoftmaxWithLoss()
+    with pytest.warns(DeprecationWarning, match=r"labels of shape \(N, 1\).*t.ravel\(\)"):
+        loss = column.forward(x, labels.reshape(5, 1))
+    assert loss == expected
+    np.testing.assert_array_equal(column.backward(), flat.backward())
+
+
+def test_batchnorm_on_one_sample_says_why_it_refuses() -> None:
+    layer = BatchNormalization(np.ones(3), np.zeros(3))
+    with pytest.raises(ValueError, match=r"at least 2 samples to estimate a variance.*train_flg"):
+        layer.forward(np.zeros((1, 3)))
+    assert layer.forward(np.zeros((1, 3)), train_flg=False).shape == (1, 3)

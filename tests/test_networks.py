@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 from dlfs.datasets import DatasetNotFoundError, load_fashion_mnist
-from dlfs.gradient import check_network
+from dlfs.gradcheck import check_network
 from dlfs.networks import (
     DeepConvNet,
     MultiLayerNet,

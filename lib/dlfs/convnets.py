@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from dlfs.conv import Convolution, Pooling, conv_output_size
+from dlfs.conv import conv_output_size
+from dlfs.fastconv import FastConvolution, FastPooling
 from dlfs.layers import Affine, Dropout, Relu
 from dlfs.netbase import Network, init_std, positive_int
 
@@ -126,10 +127,11 @@ class SimpleConvNet(Network):
             self._add_param(f"b{i}", np.zeros(w_shape[0] if i == 1 else w_shape[1]))
 
         p = self.params
-        conv = Convolution(p["W1"], p["b1"], stride=s["stride"], pad=s["pad"])
+        # the first layer's input is the data, which needs no gradient
+        conv = FastConvolution(p["W1"], p["b1"], stride=s["stride"], pad=s["pad"], input_grad=False)
         self._add_layer("Conv1", conv, {"W1": "dW", "b1": "db"})
         self._add_layer("Relu1", Relu())
-        self._add_layer("Pool1", Pooling(pool_h=2, pool_w=2, stride=2))
+        self._add_layer("Pool1", FastPooling(pool_h=2, pool_w=2, stride=2))
         self._add_layer("Affine1", Affine(p["W2"], p["b2"]), {"W2": "dW", "b2": "db"})
         self._add_layer("Relu2", Relu())
         self._add_layer("Affine2", Affine(p["W3"], p["b3"]), {"W3": "dW", "b3": "db"})
@@ -197,12 +199,12 @@ class DeepConvNet(Network):
             std = init_std(weight_init_std, fan_in, who)
             W = self._add_param(f"W{i}", self._normal(std, (s["filter_num"], current[0], fs, fs)))
             b = self._add_param(f"b{i}", np.zeros(s["filter_num"]))
-            conv = Convolution(W, b, stride=s["stride"], pad=s["pad"])
+            conv = FastConvolution(W, b, stride=s["stride"], pad=s["pad"], input_grad=i > 1)
             self._add_layer(f"Conv{i}", conv, {f"W{i}": "dW", f"b{i}": "db"})
             self._add_layer(f"Relu{i}", Relu())
             current = _conv_out(current, s, who)
             if i % 2 == 0:
-                self._add_layer(f"Pool{i // 2}", Pooling(pool_h=2, pool_w=2, stride=2))
+                self._add_layer(f"Pool{i // 2}", FastPooling(pool_h=2, pool_w=2, stride=2))
                 current = _pool_out(current, who)
 
         sizes = (int(np.prod(current)), hidden, output)

@@ -1,7 +1,8 @@
 """Layers with ``forward`` / ``backward(dout)``: the building blocks of backpropagation.
 
-Every layer caches in ``forward`` what its ``backward`` needs, keeps the dtype it is given
-(float32 in, float32 out) and never writes into ``x`` or ``dout``. Layers with parameters
+Every layer caches in ``forward`` what its ``backward`` needs, computes in NumPy's promoted
+dtype of its input and parameters (float32 data with float32 weights stays float32, float64
+weights give float64) and never writes into ``x`` or ``dout``. Layers with parameters
 expose them as attributes (``W``, ``b``, ``gamma``, ``beta``) and store their gradients
 beside them (``dW``, ``db``, ``dgamma``, ``dbeta``) so that optimizers can update the
 arrays in place.
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from dlfs._checks import check_dout, check_features, check_loss_targets, require_forward
 from dlfs.functions import sigmoid, softmax
 
 __all__ = [
@@ -25,30 +27,6 @@ __all__ = [
     "Dropout",
     "BatchNormalization",
 ]
-
-
-def _require_forward(layer: object, cache: object) -> None:
-    if cache is None:
-        raise RuntimeError(f"{type(layer).__name__}.backward called before forward")
-
-
-def _check_dout(layer: object, dout: Any, expected: tuple[int, ...]) -> np.ndarray:
-    """Return ``dout`` as an array after checking it has the shape of the forward output."""
-    dout = np.asarray(dout)
-    if dout.shape != expected:
-        raise ValueError(
-            f"{type(layer).__name__}.backward: dout must have the shape of the forward output "
-            f"{expected}, got {dout.shape}"
-        )
-    return dout
-
-
-def _as_dtype_of(a: np.ndarray, like: np.ndarray) -> np.ndarray:
-    """Cast ``a`` to the floating dtype of ``like`` (no copy when it already matches)."""
-    like = np.asarray(like)
-    if np.issubdtype(like.dtype, np.floating):
-        return np.asarray(a).astype(like.dtype, copy=False)
-    return a
 
 
 def _unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
@@ -87,7 +65,7 @@ class MulLayer:
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
         """Return ``(dx, dy) = (dout * y, dout * x)``, each summed back to its input's shape."""
-        _require_forward(self, self.x)
+        require_forward(self, self.x)
         dx = _unbroadcast(dout * self.y, np.shape(self.x))
         dy = _unbroadcast(dout * self.x, np.shape(self.y))
         return dx, dy
@@ -97,7 +75,7 @@ class AddLayer:
     """Addition node ``out = x + y`` (scalars or broadcastable arrays)."""
 
     def __init__(self) -> None:
-        self._shapes: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+        self._shapes: Any = None  # the shapes of x and y, kept by forward
 
     def forward(self, x: Any, y: Any) -> Any:
         """Return ``x + y``."""
@@ -106,8 +84,7 @@ class AddLayer:
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
         """Return ``(dx, dy)``: copies of ``dout``, each summed back to its input's shape."""
-        _require_forward(self, self._shapes)
-        assert self._shapes is not None
+        require_forward(self, self._shapes)
         x_shape, y_shape = self._shapes
         # `dout * 1` gives each caller its own array, so dx and dy never alias dout
         return _unbroadcast(dout * 1, x_shape), _unbroadcast(dout * 1, y_shape)
@@ -117,7 +94,7 @@ class Relu:
     """Rectified linear unit ``out = max(0, x)``; passes ``dout`` where ``x > 0``."""
 
     def __init__(self) -> None:
-        self.mask: np.ndarray | None = None
+        self.mask: Any = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """
@@ -135,9 +112,7 @@ class Relu:
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """Return ``dx = dout * (x > 0)``, same shape and dtype as ``dout``."""
-        _require_forward(self, self.mask)
-        assert self.mask is not None
-        dout = _check_dout(self, dout, self.mask.shape)
+        dout = check_dout(self, dout, self.mask)
         return dout * self.mask
 
 
@@ -145,7 +120,7 @@ class Sigmoid:
     """Sigmoid layer ``out = 1 / (1 + exp(-x))``; backward reuses the cached output."""
 
     def __init__(self) -> None:
-        self.out: np.ndarray | None = None
+        self.out: Any = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """
@@ -162,9 +137,7 @@ class Sigmoid:
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """Return ``dx = dout * out * (1 - out)``."""
-        _require_forward(self, self.out)
-        assert self.out is not None
-        dout = _check_dout(self, dout, self.out.shape)
+        dout = check_dout(self, dout, self.out)
         return dout * self.out * (1 - self.out)
 
 
@@ -183,8 +156,7 @@ class Affine:
 
     Notes
     -----
-    ``out`` and ``dx`` have the dtype of ``x``; ``dW`` and ``db`` have the dtypes of ``W``
-    and ``b`` (so optimizers can update them in place).
+    Results are in NumPy's promoted dtype of ``x``, ``W`` and ``b`` (and ``dout``).
     """
 
     def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
@@ -199,8 +171,8 @@ class Affine:
         self.W, self.b = W, b  # optimizers update these arrays in place
         self.dW: np.ndarray | None = None
         self.db: np.ndarray | None = None
-        self.x: np.ndarray | None = None  # the input flattened to (N, D)
-        self.original_x_shape: tuple[int, ...] | None = None
+        self.x: Any = None  # the input flattened to (N, D)
+        self.original_x_shape: Any = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """
@@ -212,32 +184,18 @@ class Affine:
         -------
         ndarray of shape (N, M)
         """
-        x = np.asarray(x)
-        d = self.W.shape[0]
-        if x.ndim < 2:
-            raise ValueError(
-                f"Affine: x must be a batch of shape (N, {d}) or (N, ...), got shape {x.shape}; "
-                f"use x.reshape(1, -1) for a single sample"
-            )
-        features = int(np.prod(x.shape[1:]))
-        if features != d:
-            raise ValueError(
-                f"Affine: x has {features} features per sample (x.shape={x.shape}) "
-                f"but W expects {d} (W.shape={self.W.shape})"
-            )
+        x = check_features(self, x, self.W.shape[0])
         self.original_x_shape = x.shape
-        self.x = x.reshape(x.shape[0], d)
-        return _as_dtype_of(self.x @ self.W + self.b, x)
+        self.x = x.reshape(x.shape[0], -1)
+        return self.x @ self.W + self.b
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """Store ``dW`` (D, M) and ``db`` (M,); return ``dx`` in the shape ``x`` had."""
-        _require_forward(self, self.x)
-        assert self.x is not None and self.original_x_shape is not None
-        dout = _check_dout(self, dout, (self.x.shape[0], self.W.shape[1]))
-        self.dW = _as_dtype_of(self.x.T @ dout, self.W)
-        self.db = _as_dtype_of(dout.sum(axis=0), self.b)
-        dx = (dout @ self.W.T).reshape(self.original_x_shape)
-        return _as_dtype_of(dx, self.x)
+        dout = check_dout(self, dout, None if self.x is None else (len(self.x), len(self.b)))
+        self.dW = self.x.T @ dout
+        self.db = np.sum(dout, axis=0)
+        dx = dout @ self.W.T
+        return dx.reshape(self.original_x_shape)
 
 
 class SoftmaxWithLoss:
@@ -259,9 +217,9 @@ class SoftmaxWithLoss:
 
     def __init__(self) -> None:
         self.loss: float | None = None
-        self.y: np.ndarray | None = None
-        self.t: np.ndarray | None = None
-        self._x_shape: tuple[int, ...] | None = None
+        self.y: Any = None
+        self.t: Any = None
+        self._x_shape: Any = None
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
         """
@@ -271,7 +229,8 @@ class SoftmaxWithLoss:
             Scores (logits).
         t : ndarray
             Integer labels of shape (N,) with values in [0, C), or one-hot targets of the same
-            shape as ``x``.
+            shape as ``x``. Labels of shape (N, 1), as some textbook code makes them, are
+            accepted with a ``DeprecationWarning``.
 
         Returns
         -------
@@ -279,30 +238,9 @@ class SoftmaxWithLoss:
             Mean cross-entropy loss over the batch.
         """
         x = np.asarray(x)
-        t = np.asarray(t)
-        if x.ndim not in (1, 2):
-            raise ValueError(f"SoftmaxWithLoss: x must have shape (N, C) or (C,), got {x.shape}")
         x2 = x.reshape(1, -1) if x.ndim == 1 else x
-        n, c = x2.shape
-        if t.shape == x.shape:
-            t2 = t.reshape(x2.shape)
-        elif t.shape == x.shape[:-1]:
-            t2 = t.reshape(n)
-            if not np.issubdtype(t2.dtype, np.integer):
-                raise TypeError(
-                    f"SoftmaxWithLoss: labels t must be integers, got dtype {t.dtype} "
-                    f"(use t.astype(int))"
-                )
-            if n and (t2.min() < 0 or t2.max() >= c):
-                raise ValueError(
-                    f"SoftmaxWithLoss: labels out of range: expected values in [0, {c}) "
-                    f"for {c} classes, got values from {t2.min()} to {t2.max()}"
-                )
-        else:
-            raise ValueError(
-                f"SoftmaxWithLoss: t must be labels of shape {x.shape[:-1]} or one-hot of "
-                f"shape {x.shape} (expected for x.shape={x.shape}), got t.shape={t.shape}"
-            )
+        t2 = check_loss_targets(self, x, t)  # labels (N,) or one-hot (N, C)
+        n = x2.shape[0]
         shifted = x2 - np.max(x2, axis=1, keepdims=True)
         with np.errstate(under="ignore"):
             log_sum = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
@@ -324,22 +262,14 @@ class SoftmaxWithLoss:
         dout : float, default 1.0
             Upstream gradient of the (scalar) loss.
         """
-        _require_forward(self, self.y)
-        assert self.y is not None and self.t is not None and self._x_shape is not None
-        if np.ndim(dout) != 0:
-            raise ValueError(
-                f"SoftmaxWithLoss.backward: the loss is a scalar, so dout must be a scalar, "
-                f"got shape {np.shape(dout)}"
-            )
+        check_dout(self, dout, None if self.y is None else ())  # the loss is a scalar
         n = self.y.shape[0]
-        scale = float(dout) / n  # a Python float keeps float32 arrays float32
-        if self.t.ndim == 1:
-            dx = self.y.copy()  # labels: subtract 1 at the true class, no dense one-hot needed
+        if self.t.ndim == 1:  # labels: subtract 1 at the true class, no one-hot needed
+            dx = self.y.copy()
             dx[np.arange(n), self.t] -= 1
         else:
             dx = self.y - self.t
-        dx = (dx * scale).reshape(self._x_shape)
-        return _as_dtype_of(dx, self.y)  # y has the floating dtype of x
+        return (dx * (float(dout) / n)).reshape(self._x_shape)
 
 
 class Dropout:
@@ -386,9 +316,7 @@ class Dropout:
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """Return ``dout * mask`` (training) or ``dout * (1 - dropout_ratio)`` (testing)."""
-        _require_forward(self, self._out_shape)
-        assert self._out_shape is not None
-        dout = _check_dout(self, dout, self._out_shape)
+        dout = check_dout(self, dout, self._out_shape)
         if self.mask is None:
             return dout * (1.0 - self.dropout_ratio)
         return dout * self.mask
@@ -437,18 +365,17 @@ class BatchNormalization:
                 )
         self.gamma, self.beta = gamma, beta
         self.momentum = float(momentum)
-        self.running_mean = running_mean
-        self.running_var = running_var
+        self.running_mean: Any = running_mean
+        self.running_var: Any = running_var
         self.eps = float(eps)
         self.dgamma: np.ndarray | None = None
         self.dbeta: np.ndarray | None = None
-        # cache for backward
-        self.input_shape: tuple[int, ...] | None = None
+        # kept by forward for backward
+        self.input_shape: Any = None
         self.batch_size: int | None = None
-        self.xn: np.ndarray | None = None
-        self.std: np.ndarray | None = None
-        self._train: bool = True
-        self._dtype: np.dtype | None = None
+        self.xn: Any = None
+        self.std: Any = None
+        self.train_flg = True
 
     def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
         """
@@ -463,32 +390,13 @@ class BatchNormalization:
         -------
         ndarray of the same shape and floating dtype as ``x``
         """
-        x = np.asarray(x)
-        d = self.gamma.shape[0]
-        if x.ndim < 2:
-            raise ValueError(
-                f"BatchNormalization: x must be a batch of shape (N, {d}) or (N, ...), "
-                f"got shape {x.shape}"
-            )
-        features = int(np.prod(x.shape[1:]))
-        if features != d:
-            raise ValueError(
-                f"BatchNormalization: x has {features} features per sample (x.shape={x.shape}) "
-                f"but gamma expects {d} (gamma.shape={self.gamma.shape})"
-            )
-        dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
-        x2 = x.reshape(x.shape[0], d).astype(dtype, copy=False)
+        # training estimates a variance from the batch: one sample has none
+        x = check_features(self, x, len(self.gamma), min_batch=2 if train_flg else 1)
+        x2 = x.reshape(len(x), -1)
         if self.running_mean is None:
-            self.running_mean = np.zeros(d, dtype=dtype)
-        if self.running_var is None:
-            self.running_var = np.zeros(d, dtype=dtype)
-
+            self.running_mean = np.zeros_like(self.gamma)
+            self.running_var = np.zeros_like(self.gamma)
         if train_flg:
-            if x2.shape[0] < 2:
-                raise ValueError(
-                    f"BatchNormalization: training needs a batch of at least 2 samples to "
-                    f"estimate a variance, got x.shape={x.shape}"
-                )
             mu = x2.mean(axis=0)
             xc = x2 - mu
             var = np.mean(xc**2, axis=0)
@@ -500,27 +408,22 @@ class BatchNormalization:
             var = self.running_var
         std = np.sqrt(var + self.eps)
         xn = xc / std
-
-        self.input_shape, self.batch_size = x.shape, x2.shape[0]
-        self.xn, self.std, self._train, self._dtype = xn, std, bool(train_flg), dtype
-        out = self.gamma * xn + self.beta
-        return out.astype(dtype, copy=False).reshape(x.shape)
+        self.input_shape, self.batch_size = x.shape, len(x2)
+        self.xn, self.std, self.train_flg = xn, std, bool(train_flg)
+        return (self.gamma * xn + self.beta).reshape(x.shape)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """Store ``dgamma`` and ``dbeta`` (D,); return ``dx`` with the shape of ``x``."""
-        _require_forward(self, self.xn)
-        assert self.xn is not None and self.std is not None and self.input_shape is not None
-        dout = _check_dout(self, dout, self.input_shape)
+        dout = check_dout(self, dout, self.input_shape)
         dout2 = dout.reshape(self.xn.shape)
         xn, std = self.xn, self.std
-
-        self.dbeta = _as_dtype_of(dout2.sum(axis=0), self.beta)
-        self.dgamma = _as_dtype_of(np.sum(dout2 * xn, axis=0), self.gamma)
+        self.dbeta = dout2.sum(axis=0)
+        self.dgamma = np.sum(dout2 * xn, axis=0)
         dxn = dout2 * self.gamma
-        if self._train:
+        if self.train_flg:
             # the batch mean and variance depend on every sample, which adds the two
             # correction terms to the plain dxn / std
             dx = (dxn - dxn.mean(axis=0) - xn * np.mean(dxn * xn, axis=0)) / std
         else:
             dx = dxn / std
-        return dx.astype(self._dtype, copy=False).reshape(self.input_shape)
+        return dx.reshape(self.input_shape)

@@ -263,15 +263,8 @@ class Network:
         """
         self.last_loss = self.loss(x, t, train_flg=True)
         dout = self.last_layer.backward(1.0)
-        layers = list(self.layers.values())
-        for layer in reversed(layers[1:]):
+        for layer in reversed(list(self.layers.values())):
             dout = layer.backward(dout)
-        # the data needs no gradient: a first layer that can skip dx does (see Convolution)
-        first = layers[0]
-        if hasattr(first, "backward_params"):
-            first.backward_params(dout)
-        else:
-            first.backward(dout)
         grads = {key: getattr(layer, attr) for key, (layer, attr) in self._grad_of.items()}
         if self.weight_decay_lambda:
             for key in self._decay_keys:
