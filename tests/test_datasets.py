@@ -33,6 +33,7 @@ from dlfs.datasets import (
     load_fashion_mnist,
     locate_files,
     read_idx,
+    shuffle_dataset,
     user_cache_dir,
 )
 
@@ -508,3 +509,30 @@ def test_fashion_mnist_raw_images_one_hot(fashion):
 def test_fashion_mnist_found_in_system_dir_by_default(tmp_path):
     paths = locate_files(FASHION_MNIST, data_home=tmp_path, download=False)
     assert paths == {key: SYSTEM_FASHION / name for key, name in FILE_NAMES.items()}
+
+
+@pytest.mark.parametrize("x_shape, t_shape", [((12, 5), (12,)), ((12, 1, 3, 3), (12, 4))])
+def test_shuffle_dataset_keeps_pairs_together(x_shape, t_shape):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(x_shape)
+    t = np.arange(12) if len(t_shape) == 1 else np.eye(4)[np.arange(12) % 4]
+    x_before = x.copy()
+    xs, ts = shuffle_dataset(x, t, rng=1)
+    order = [
+        int(np.flatnonzero((x_before == row).all(axis=tuple(range(1, x.ndim))))[0]) for row in xs
+    ]
+    assert sorted(order) == list(range(12)) and order != list(range(12))
+    np.testing.assert_array_equal(ts, t[order])
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(shuffle_dataset(x, t, rng=1)[0], xs)  # a seed repeats
+
+
+def test_shuffle_dataset_leaves_global_random_state_alone():
+    before = np.random.get_state()[1].copy()  # noqa: NPY002 (the global state is the point)
+    shuffle_dataset(np.arange(10), np.arange(10))
+    np.testing.assert_array_equal(np.random.get_state()[1], before)  # noqa: NPY002
+
+
+def test_shuffle_dataset_rejects_unpaired_arrays():
+    with pytest.raises(ValueError, match="one entry per sample"):
+        shuffle_dataset(np.zeros((5, 2)), np.zeros(4))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
+import dlfs.convnets
+import dlfs.netbase
+import dlfs.networks
 import numpy as np
 import pytest
 from dlfs.datasets import DatasetNotFoundError, load_fashion_mnist
 from dlfs.gradcheck import check_network
+from dlfs.layers import Dropout, Sigmoid
 from dlfs.networks import (
     DeepConvNet,
     MultiLayerNet,
@@ -35,6 +40,11 @@ NETWORKS: dict[str, tuple[type, dict[str, Any], tuple[int, ...]]] = {
         MultiLayerNetExtend,
         MLP | {"use_dropout": True, "dropout_ratio": 0.3, "weight_decay_lambda": 0.05},
         (4, 6),
+    ),
+    "extend_layer_class": (
+        MultiLayerNetExtend,
+        MLP | {"activation": Sigmoid, "use_batchnorm": True},
+        (5, 6),
     ),
     "extend_all": (
         MultiLayerNetExtend,
@@ -227,7 +237,7 @@ def test_flat_images_get_a_reshape_hint():
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: MultiLayerNet(6, [5], 3, activation="tanh"), "activation must be one of"),
+        (lambda: MultiLayerNet(6, [5], 3, activation="tanh"), "activation must be a layer class"),
         (lambda: MultiLayerNet(6, [5], 3, weight_init_std="glorot"), "weight_init_std must be"),
         (lambda: MultiLayerNet(6, 5, 3), "hidden_size_list must be a list"),
         (lambda: TwoLayerNet(6, 0, 3), "hidden_size must be a positive integer"),
@@ -333,3 +343,27 @@ def test_simple_conv_net_overfits_a_small_batch():
         optimizer.update(net.params, net.gradient(x, t))
     assert net.accuracy(x, t) == 1.0
     assert net.last_loss < 0.05
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_one_public_home_and_keyword_only_extras(name):
+    """Import from dlfs.networks; rng and dtype (not in the textbook) are keyword only."""
+    cls = NETWORKS[name][0]
+    assert cls.__name__ in dlfs.networks.__all__
+    assert cls.__name__ not in dlfs.convnets.__all__ + dlfs.netbase.__all__
+    kinds = inspect.signature(cls).parameters
+    assert kinds["rng"].kind is kinds["dtype"].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+def test_activation_given_as_a_class_or_by_name_is_the_same_network():
+    x = np.random.default_rng(0).standard_normal((4, 6))
+    by_name = MultiLayerNet(**MLP, activation="sigmoid", rng=3)
+    by_class = MultiLayerNet(**MLP, activation=Sigmoid, rng=3)
+    np.testing.assert_array_equal(by_name.predict(x), by_class.predict(x))
+
+
+def test_dropout_ration_is_the_textbooks_spelling():
+    with pytest.warns(DeprecationWarning, match="use dropout_ratio"):
+        net = MultiLayerNetExtend(**MLP, use_dropout=True, dropout_ration=0.3, rng=0)
+    ratios = [layer.dropout_ratio for layer in net.layers.values() if isinstance(layer, Dropout)]
+    assert ratios == [0.3, 0.3]

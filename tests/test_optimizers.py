@@ -132,6 +132,30 @@ def test_state_is_kept_per_key(name):
         assert sorted(getattr(opt, attr)) == ["x", "y"]
 
 
+@pytest.mark.parametrize("name", CONVERGES)
+@pytest.mark.parametrize("kind", ["0-d array", "number"])
+def test_scalar_parameters_move_like_arrays(name, kind):
+    """0-d arrays change in place; plain numbers (the textbook's f(x, y) walk) are replaced."""
+    make = CONVERGES[name][0]
+    expected = trajectory(make(), 4)
+    wrap = np.array if kind == "0-d array" else float
+    params = {"x": wrap(START[0]), "y": wrap(START[1])}
+    arrays, opt = dict(params), make()
+    for _ in range(4):
+        grads = {"x": params["x"] / 10, "y": 2 * params["y"]}
+        opt.update(params, {k: wrap(g) for k, g in grads.items()})
+    assert (float(params["x"]), float(params["y"])) == pytest.approx(expected[-1], rel=1e-12)
+    if kind == "0-d array":
+        assert all(params[k] is arrays[k] for k in params), "0-d arrays change in place"
+    else:
+        assert all(type(params[k]) is float for k in params)
+
+
+def test_boolean_parameter_is_rejected():
+    with pytest.raises(TypeError, match="floating-point ndarray .* or a number, got bool"):
+        SGD().update({"W": True}, {"W": 1.0})
+
+
 def test_adam_constant_gradient_moves_lr_per_step():
     """With a constant gradient the bias-corrected moments are exactly g and g**2."""
     opt, w = Adam(lr=0.1), np.array([1.0, -1.0])

@@ -16,6 +16,7 @@ from dlfs.plotting import (
     plot_images,
     plot_learning_curves,
     plot_weight_grid,
+    smooth_curve,
     tile_images,
 )
 from dlfs.synthetic import make_spiral, truth_table
@@ -278,3 +279,27 @@ def test_bad_input_gives_clear_error(case):
 def test_activation_histograms_reject_other_types():
     with pytest.raises(TypeError, match="dict or a list"):
         plot_activation_histograms(np.zeros((3, 3)))
+
+
+def test_smooth_curve_is_a_kaiser_weighted_mean_that_keeps_the_length():
+    rng = np.random.default_rng(0)
+    x = np.linspace(2.0, 0.5, 60) + 0.2 * rng.standard_normal(60)
+    y = smooth_curve(x)
+    assert y.shape == x.shape
+    w = np.kaiser(11, 2.0)
+    w /= w.sum()
+    np.testing.assert_allclose(y[5:-5], [w @ x[i - 5 : i + 6] for i in range(5, 55)], rtol=1e-12)
+    mirrored = np.concatenate([x[5:0:-1], x[:6]])  # the curve mirrored about its first point
+    assert y[0] == pytest.approx(w @ mirrored, rel=1e-12)
+    assert np.std(np.diff(y)) < 0.5 * np.std(np.diff(x))
+
+
+@pytest.mark.parametrize("n", [1, 2, 4])
+def test_smooth_curve_handles_short_and_constant_curves(n):
+    np.testing.assert_allclose(smooth_curve(np.full(n, 3.0)), np.full(n, 3.0))
+    np.testing.assert_allclose(smooth_curve(np.full(30, -1.5), window=7, beta=5), -1.5)
+
+
+def test_smooth_curve_rejects_an_even_window():
+    with pytest.raises(ValueError, match="odd"):
+        smooth_curve(np.ones(20), window=10)

@@ -69,6 +69,23 @@ def test_progress_bar_with_verbose(capsys):
     assert "loss=" in err and "test_acc=" in err
 
 
+def test_verbose_prints_the_accuracies_of_every_epoch_and_the_final_one(capsys):
+    trainer = make_trainer(epochs=2, verbose=True).train()
+    lines = capsys.readouterr().out.splitlines()
+    train, test = trainer.train_acc_list, trainer.test_acc_list
+    assert lines == [
+        f"epoch 1/2: train acc {train[0]:.4f}, test acc {test[0]:.4f}",
+        f"epoch 2/2: train acc {train[1]:.4f}, test acc {test[1]:.4f}",
+        f"final test accuracy: {test[1]:.4f}",
+    ]
+    assert trainer.final_test_acc == test[1]
+
+
+def test_final_accuracy_uses_the_whole_test_set():
+    trainer = make_trainer(epochs=1, evaluate_sample_num_per_epoch=20).train()
+    assert trainer.final_test_acc == trainer.network.accuracy(trainer.x_test, trainer.t_test)
+
+
 def test_silent_without_verbose(capsys):
     make_trainer(verbose=False).train()
     captured = capsys.readouterr()

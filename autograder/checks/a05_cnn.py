@@ -291,11 +291,20 @@ def pool_forward(s: Session) -> None:
         close(out, ref.Pooling(2, 2, 2).forward(x), what + ": expected the maximum of each window")
         for shape, ph, pw, stride in POOL_FORWARD_CASES:
             x = rng.standard_normal(shape)
-            expected = ref.Pooling(ph, pw, stride).forward(x)
-            out, (x_after,) = Pooling(ph, pw, stride=stride).call_keep_args("forward", x)
+            reference = ref.Pooling(ph, pw, stride)
+            expected = reference.forward(x)
+            layer = Pooling(ph, pw, stride=stride)
+            out, (x_after,) = layer.call_keep_args("forward", x)
             what = "Pooling.forward for " + _pool_what(shape, ph, pw, stride)
             close(array(out, what, expected.shape), expected, what)
             unchanged(x, x_after, "the input of Pooling.forward")
+            what = "Pooling.arg_max (N, C, out_h, out_w) for " + _pool_what(shape, ph, pw, stride)
+            arg_max = array(layer.get("arg_max"), what, expected.shape)
+            if not np.array_equal(arg_max, reference.arg_max):
+                raise CheckFailed(
+                    f"{what}: each entry must be the position of its window's maximum, row by "
+                    "row (row * pool_w + column, the first of equal values)"
+                )
 
 
 POOL_BACKWARD_CASES = [

@@ -1,6 +1,6 @@
-"""Convolutional networks: :class:`SimpleConvNet` and the textbook's :class:`DeepConvNet`.
+"""Where the convolutional networks are defined: :class:`SimpleConvNet` and :class:`DeepConvNet`.
 
-Import them from :mod:`dlfs.networks`, which re-exports both.
+Import them from :mod:`dlfs.networks`, the one public home of every network class.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dlfs.fastconv import FastConvolution, FastPooling
 from dlfs.layers import Affine, Dropout, Relu
 from dlfs.netbase import Network, init_std, positive_int
 
-__all__ = ["SimpleConvNet", "DeepConvNet", "DEEP_CONV_PARAMS"]
+__all__ = ["DEEP_CONV_PARAMS", "SIMPLE_CONV_PARAM"]
 
 _CONV_KEYS = ("filter_num", "filter_size", "pad", "stride")
 
@@ -90,8 +90,9 @@ class SimpleConvNet(Network):
     weight_init_std : float or str, default 0.01
         A number, or ``"he"`` / ``"xavier"`` (see :func:`dlfs.netbase.init_std`).
     rng : numpy.random.Generator or int, optional
+        Keyword only.
     dtype : numpy dtype, default float64
-        float32 trains about twice as fast.
+        Keyword only. float32 trains about twice as fast.
 
     Attributes
     ----------
@@ -107,6 +108,7 @@ class SimpleConvNet(Network):
         hidden_size: int = 100,
         output_size: int = 10,
         weight_init_std: float | str = 0.01,
+        *,
         rng: np.random.Generator | int | None = None,
         dtype: Any = np.float64,
     ) -> None:
@@ -154,6 +156,7 @@ class DeepConvNet(Network):
     hidden_size : int, default 50
     output_size : int, default 10
     dropout_ratio : float, default 0.5
+        Keyword only, like the arguments below.
     weight_init_std : float or str, default "he"
         ``sqrt(2 / fan_in)`` with ``fan_in = C * FH * FW`` for convolutions.
     rng : numpy.random.Generator or int, optional
@@ -173,6 +176,7 @@ class DeepConvNet(Network):
         conv_params: Sequence[Mapping[str, int]] | None = None,
         hidden_size: int = 50,
         output_size: int = 10,
+        *,
         dropout_ratio: float = 0.5,
         weight_init_std: float | str = "he",
         rng: np.random.Generator | int | None = None,

@@ -54,6 +54,7 @@ __all__ = [
     "load_mnist",
     "locate_files",
     "read_idx",
+    "shuffle_dataset",
     "user_cache_dir",
 ]
 
@@ -655,3 +656,33 @@ def load_fashion_mnist(
         timeout=timeout,
         progress=progress,
     )
+
+
+def shuffle_dataset(
+    x: np.ndarray, t: np.ndarray, rng: np.random.Generator | int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shuffle samples and their targets with one random permutation of the first axis.
+
+    Parameters
+    ----------
+    x : ndarray of shape (N, ...)
+        Samples, flat (N, D) or images (N, C, H, W).
+    t : ndarray of shape (N,) or (N, K)
+        Labels or one-hot targets, one per sample.
+    rng : numpy.random.Generator or int, optional
+        Source of the permutation (a seed gives the same order every time); a fresh,
+        unseeded generator when None, never NumPy's global random state.
+
+    Returns
+    -------
+    x, t : ndarray
+        Shuffled copies; sample ``i`` keeps its target.
+    """
+    x, t = np.asarray(x), np.asarray(t)
+    if x.ndim == 0 or t.ndim == 0 or len(x) != len(t):
+        raise ValueError(
+            f"shuffle_dataset: x and t must have one entry per sample, got x.shape={x.shape} "
+            f"and t.shape={t.shape}"
+        )
+    order = np.random.default_rng(rng).permutation(len(x))
+    return x[order], t[order]

@@ -131,17 +131,26 @@ class Network:
         # drawn in float64 whatever the dtype, so float32 and float64 nets start alike
         return std * self.rng.standard_normal(shape)
 
-    def _add_layer(self, name: str, layer: Any, grads: Mapping[str, str] | None = None) -> None:
-        """Append ``layer``; ``grads`` maps params keys to the layer's gradient attributes."""
+    def _add_layer(
+        self,
+        name: str,
+        layer: Any,
+        grads: Mapping[str, str] | None = None,
+        buffers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Append ``layer`` under ``name``.
+
+        ``grads`` maps params keys to the layer's gradient attributes (``{"W1": "dW"}``);
+        ``buffers`` maps the names under which :meth:`save_params` stores state that is not
+        a parameter to the layer's attributes (``{"running_mean1": "running_mean"}``).
+        """
         self.layers[name] = layer
         for key, attr in (grads or {}).items():
             self._grad_of[key] = (layer, attr)
         if isinstance(layer, (Dropout, BatchNormalization)):
             self._train_flg_layers.add(name)
-        if isinstance(layer, BatchNormalization):
-            index = name[len("BatchNorm") :] if name.startswith("BatchNorm") else name
-            self._buffers[f"running_mean{index}"] = (layer, "running_mean")
-            self._buffers[f"running_var{index}"] = (layer, "running_var")
+        for saved, attr in (buffers or {}).items():
+            self._buffers[saved] = (layer, attr)
 
     # ------------------------------------------------------------------ checks
 

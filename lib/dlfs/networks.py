@@ -1,7 +1,9 @@
-"""Networks built from :mod:`dlfs.layers`: fully connected here, convolutional in convnets.
+"""Every network of the course: import them from here, the one public home of each class.
 
-Every network has ``params`` (``"W1"``, ``"b1"``, ..., ``"gamma1"``, ``"beta1"`` for batch
-norm), ``predict(x, train_flg=False)``, ``loss(x, t, train_flg=False)``,
+The fully connected networks are defined here, the convolutional ones
+(:class:`SimpleConvNet`, :class:`DeepConvNet`) in :mod:`dlfs.convnets`. Every network has
+``params`` (``"W1"``, ``"b1"``, ..., ``"gamma1"``, ``"beta1"`` for batch norm),
+``predict(x, train_flg=False)``, ``loss(x, t, train_flg=False)``,
 ``accuracy(x, t, batch_size=100)``, ``gradient(x, t)`` (backpropagation),
 ``numerical_gradient(x, t)``, ``save_params(path)`` and ``load_params(path)``; these are
 shared in :class:`dlfs.netbase.Network`. The layers use the arrays in ``params`` themselves,
@@ -18,7 +20,8 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -42,7 +45,9 @@ class TwoLayerNet(Network):
         Standard deviation of the initial weights (biases start at 0); ``"he"`` /
         ``"xavier"`` as in :func:`dlfs.netbase.init_std`.
     rng : numpy.random.Generator or int, optional
+        Keyword only, like every argument that the textbook's class does not have.
     dtype : numpy dtype, default float64
+        Keyword only.
 
     Attributes
     ----------
@@ -57,6 +62,7 @@ class TwoLayerNet(Network):
         hidden_size: int,
         output_size: int,
         weight_init_std: float | str = 0.01,
+        *,
         rng: np.random.Generator | int | None = None,
         dtype: Any = np.float64,
     ) -> None:
@@ -87,7 +93,9 @@ class MultiLayerNet(Network):
     hidden_size_list : sequence of int
         Units of each hidden layer, e.g. ``[100, 100, 100]``.
     output_size : int
-    activation : {"relu", "sigmoid"}, default "relu"
+    activation : {"relu", "sigmoid"} or callable, default "relu"
+        The layer after each hidden affine layer: a class (or any callable) that makes
+        one, such as :class:`dlfs.layers.Relu`, or its name, the textbook's form.
     weight_init_std : float or str, default "relu"
         ``"relu"`` / ``"he"``: ``sqrt(2 / n)``; ``"sigmoid"`` / ``"xavier"``:
         ``sqrt(1 / n)`` with ``n`` the previous layer's size; or a number.
@@ -95,7 +103,9 @@ class MultiLayerNet(Network):
         Adds ``0.5 * lambda * sum(W**2)`` over the weights ``W1 ... W{L+1}`` to the loss
         (and ``lambda * W`` to their gradients).
     rng : numpy.random.Generator or int, optional
+        Keyword only.
     dtype : numpy dtype, default float64
+        Keyword only.
 
     Attributes
     ----------
@@ -108,9 +118,10 @@ class MultiLayerNet(Network):
         input_size: int,
         hidden_size_list: Sequence[int],
         output_size: int,
-        activation: str = "relu",
+        activation: str | Callable[[], Any] = "relu",
         weight_init_std: float | str = "relu",
         weight_decay_lambda: float = 0.0,
+        *,
         rng: np.random.Generator | int | None = None,
         dtype: Any = np.float64,
     ) -> None:
@@ -124,7 +135,7 @@ class MultiLayerNet(Network):
         input_size: int,
         hidden_size_list: Sequence[int],
         output_size: int,
-        activation: str,
+        activation: str | Callable[[], Any],
         weight_init_std: float | str,
         weight_decay_lambda: float,
         rng: np.random.Generator | int | None,
@@ -142,11 +153,16 @@ class MultiLayerNet(Network):
         sizes = [positive_int(input_size, "input_size", who)]
         sizes += [positive_int(n, "each hidden size", who) for n in hidden_size_list]
         sizes.append(positive_int(output_size, "output_size", who))
-        make_activation = _ACTIVATIONS.get(str(activation).lower())
-        if make_activation is None:
-            raise ValueError(
-                f"{who}: activation must be one of {list(_ACTIVATIONS)}, got {activation!r}"
-            )
+        if callable(activation):
+            make_activation = activation
+        else:
+            named = _ACTIVATIONS.get(str(activation).lower())
+            if named is None:
+                raise ValueError(
+                    f"{who}: activation must be a layer class such as Relu or one of "
+                    f"{list(_ACTIVATIONS)}, got {activation!r}"
+                )
+            make_activation = named
         super().__init__((sizes[0],), True, weight_decay_lambda, rng, dtype)
         self.input_size, self.output_size = sizes[0], sizes[-1]
         self.hidden_size_list = sizes[1:-1]
@@ -169,6 +185,7 @@ class MultiLayerNet(Network):
                     f"BatchNorm{i}",
                     BatchNormalization(gamma, beta),
                     {f"gamma{i}": "dgamma", f"beta{i}": "dbeta"},
+                    buffers={f"running_mean{i}": "running_mean", f"running_var{i}": "running_var"},
                 )
             self._add_layer(f"Activation_function{i}", make_activation())
             if use_dropout:
@@ -191,8 +208,12 @@ class MultiLayerNetExtend(MultiLayerNet):
     dropout_ratio : float, default 0.5
     use_batchnorm : bool, default False
     rng : numpy.random.Generator or int, optional
-        Draws the initial weights and the dropout masks.
+        Keyword only. Draws the initial weights and the dropout masks.
     dtype : numpy dtype, default float64
+        Keyword only.
+    dropout_ration : float, optional
+        Keyword only: the textbook's spelling of ``dropout_ratio``, accepted with a
+        ``DeprecationWarning``.
     """
 
     def __init__(
@@ -200,15 +221,24 @@ class MultiLayerNetExtend(MultiLayerNet):
         input_size: int,
         hidden_size_list: Sequence[int],
         output_size: int,
-        activation: str = "relu",
+        activation: str | Callable[[], Any] = "relu",
         weight_init_std: float | str = "relu",
         weight_decay_lambda: float = 0.0,
         use_dropout: bool = False,
         dropout_ratio: float = 0.5,
         use_batchnorm: bool = False,
+        *,
         rng: np.random.Generator | int | None = None,
         dtype: Any = np.float64,
+        dropout_ration: float | None = None,
     ) -> None:
+        if dropout_ration is not None:
+            warnings.warn(
+                "MultiLayerNetExtend: dropout_ration is the textbook's spelling; use dropout_ratio",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            dropout_ratio = dropout_ration
         self._build(
             input_size, hidden_size_list, output_size, activation, weight_init_std,
             weight_decay_lambda, rng, dtype, use_dropout, dropout_ratio, use_batchnorm,

@@ -4,7 +4,9 @@ Every optimizer has ``update(params, grads)``: ``params`` and ``grads`` are dict
 with the same keys (``"W1"``, ``"b1"``, ...). The arrays in ``params`` are the very arrays the
 layers use, so they are changed in place (``p -= ...``), never replaced. State such as a
 velocity is kept per parameter key, created at the first update with the dtype of the
-parameter (a float32 network keeps float32 state).
+parameter (a float32 network keeps float32 state). A parameter may also be a 0-d array, or
+a plain number as in the textbook's comparison of optimizers on ``f(x, y)``; a number cannot
+change in place, so its entry of ``params`` is replaced by the new value.
 
 Examples
 --------
@@ -17,7 +19,8 @@ array([ 0., -3.])
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +33,13 @@ def _positive(name: str, value: float, who: str) -> float:
     if not value > 0:
         raise ValueError(f"{who}: {name} must be positive, got {value}")
     return value
+
+
+def _is_number(value: Any) -> bool:
+    """Whether ``value`` is a real Python or NumPy number (not a bool)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
 
 
 def _fraction(name: str, value: float, who: str) -> float:
@@ -53,14 +63,15 @@ class Optimizer:
     def __init__(self, lr: float) -> None:
         self.lr = _positive("lr", lr, type(self).__name__)
 
-    def update(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
+    def update(self, params: MutableMapping[str, Any], grads: Mapping[str, Any]) -> None:
         """Take one step: change every array in ``params`` in place using ``grads``.
 
         Parameters
         ----------
-        params : dict of str to ndarray
-            Floating-point arrays, changed in place.
-        grads : dict of str to ndarray
+        params : dict of str to ndarray or float
+            Floating-point arrays (of any shape, 0-d included), changed in place, or plain
+            numbers, which are replaced by their new values.
+        grads : dict of str to ndarray or float
             A gradient of the same shape for every key of ``params`` (extra keys are ignored).
 
         Raises
@@ -68,7 +79,7 @@ class Optimizer:
         ValueError
             If a gradient is missing or has the wrong shape.
         TypeError
-            If a parameter is not a floating-point NumPy array.
+            If a parameter is neither a floating-point NumPy array nor a real number.
         """
         who = type(self).__name__
         missing = [key for key in params if key not in grads]
@@ -78,20 +89,26 @@ class Optimizer:
                 f"{list(params)} and grads has keys {list(grads)}"
             )
         for key, param in params.items():
-            if not isinstance(param, np.ndarray) or param.dtype.kind != "f":
+            if not (isinstance(param, np.ndarray) and param.dtype.kind == "f" or _is_number(param)):
                 raise TypeError(
                     f"{who}.update: params[{key!r}] must be a floating-point ndarray (it is "
-                    f"updated in place), got {type(param).__name__}"
+                    f"updated in place) or a number, got {type(param).__name__}"
                     + (f" of dtype {param.dtype}" if isinstance(param, np.ndarray) else "")
                 )
-            if np.shape(grads[key]) != param.shape:
+            if np.shape(grads[key]) != np.shape(param):
                 raise ValueError(
                     f"{who}.update: grads[{key!r}] has shape {np.shape(grads[key])} but "
-                    f"params[{key!r}] has shape {param.shape}"
+                    f"params[{key!r}] has shape {np.shape(param)}"
                 )
         self._begin_step()
-        for key, param in params.items():
-            self._update_one(key, param, np.asarray(grads[key]))
+        for key in list(params):
+            param = params[key]
+            if isinstance(param, np.ndarray):
+                self._update_one(key, param, np.asarray(grads[key]))
+            else:  # a number: update a 0-d copy and put its value back
+                value = np.array(param, dtype=np.float64)
+                self._update_one(key, value, np.asarray(grads[key]))
+                params[key] = float(value)
 
     def _begin_step(self) -> None:
         """Hook run once per :meth:`update` call, before the parameters are changed."""

@@ -48,6 +48,7 @@ __all__ = [
     "plot_images",
     "plot_learning_curves",
     "plot_weight_grid",
+    "smooth_curve",
     "tile_images",
     "use_hangul_font",
 ]
@@ -84,6 +85,40 @@ def _single_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
 
 # --------------------------------------------------------------------------------------------
 # Learning curves
+
+
+def smooth_curve(x: ArrayLike, window: int = 11, beta: float = 2.0) -> np.ndarray:
+    """A noisy curve (a loss per iteration) smoothed by a Kaiser window; the length is kept.
+
+    Each point becomes the weighted mean of the ``window`` points around it, with weights
+    from ``np.kaiser(window, beta)``; at the ends the curve is mirrored about its first and
+    last points. With the defaults this is the textbook's ``smooth_curve``.
+
+    Parameters
+    ----------
+    x : array_like of shape (L,)
+    window : int, default 11
+        Odd number of points averaged; shortened to fit a curve of fewer points.
+    beta : float, default 2.0
+        Shape of the Kaiser window: 0 gives equal weights, larger values favour the centre.
+
+    Returns
+    -------
+    ndarray of shape (L,), float64
+    """
+    y = np.asarray(x, dtype=np.float64)
+    if y.ndim != 1:
+        raise ValueError(f"smooth_curve: x must be 1-D, got shape {y.shape}")
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise ValueError(f"smooth_curve: window must be a positive integer, got {window!r}")
+    if window % 2 == 0:
+        raise ValueError(f"smooth_curve: window must be odd (centred on each point), got {window}")
+    half = min(int(window) // 2, len(y) - 1)
+    if half < 1:
+        return y.copy()
+    weights = np.kaiser(2 * half + 1, beta)
+    padded = np.pad(y, half, mode="reflect")
+    return np.convolve(padded, weights / weights.sum(), mode="valid")
 
 
 def plot_learning_curves(

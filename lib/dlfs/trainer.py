@@ -9,6 +9,7 @@ Examples
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -89,7 +90,9 @@ class Trainer:
         Measure the per-epoch accuracies on only the first this many samples (faster);
         all samples when None.
     verbose : bool, default True
-        Show a progress bar (``tqdm.auto``: a widget in Jupyter, text on stderr otherwise).
+        Show a progress bar (``tqdm.auto``: a widget in Jupyter, text on stderr otherwise)
+        and print, as the textbook's trainer does, one line per epoch with the train and
+        test accuracy and, at the end, the accuracy on the whole test set.
     rng : numpy.random.Generator or int, optional
         Source of the shuffling; a seed gives the same mini-batches on every run.
 
@@ -99,6 +102,8 @@ class Trainer:
         Loss of every mini-batch, as computed in its gradient pass (before the update).
     train_acc_list, test_acc_list : list of float
         Accuracy after every epoch.
+    final_test_acc : float or None
+        Accuracy on the whole test set after training (None before :meth:`train`).
     iter_per_epoch, max_iter : int
     """
 
@@ -160,6 +165,7 @@ class Trainer:
         self.train_loss_list: list[float] = []
         self.train_acc_list: list[float] = []
         self.test_acc_list: list[float] = []
+        self.final_test_acc: float | None = None
 
     @property
     def history(self) -> dict[str, list[float]]:
@@ -219,6 +225,18 @@ class Trainer:
                 self.current_epoch = epoch
                 postfix.update(train_acc=f"{train_acc:.4f}", test_acc=f"{test_acc:.4f}")
                 bar.set_postfix(postfix)
+                if self.verbose:
+                    bar.write(
+                        f"epoch {epoch}/{self.epochs}: train acc {train_acc:.4f}, "
+                        f"test acc {test_acc:.4f}",
+                        file=sys.stdout,
+                    )
         finally:
             bar.close()
+        if self.evaluate_sample_num_per_epoch is None:
+            self.final_test_acc = self.test_acc_list[-1]
+        else:
+            self.final_test_acc = float(self.network.accuracy(self.x_test, self.t_test))
+        if self.verbose:
+            print(f"final test accuracy: {self.final_test_acc:.4f}")
         return self

@@ -200,7 +200,7 @@ MORE_BUGS.update(
             [
                 (
                     "a4_adaptive_code",
-                    "self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])",
+                    "self.m[key] = self.beta1 * self.m[key] + (1 - self.beta1) * grads[key]",
                     "self.m[key] = self.beta1 * self.m[key] + grads[key]",
                 )
             ],
@@ -211,8 +211,20 @@ MORE_BUGS.update(
             [
                 (
                     "a4_adaptive_code",
-                    "            self.m[key] += (1 - self.beta1)",
-                    "            self.iter += 1\n            lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.iter) / (1.0 - self.beta1**self.iter)\n            self.m[key] += (1 - self.beta1)",
+                    "            self.m[key] = self.beta1",
+                    "            self.t += 1\n            self.m[key] = self.beta1",
+                )
+            ],
+            {"a4_adam"},
+        ),
+        # the textbook's Adam: 1e-7 added to sqrt(v), the bias correction folded into lr
+        "adam_eps_before_correction": (
+            "04_optimizers",
+            [
+                (
+                    "a4_adaptive_code",
+                    "(np.sqrt(v_hat) + self.eps)",
+                    "(np.sqrt(v_hat) + 1e-7 / np.sqrt(1 - self.beta2**self.t))",
                 )
             ],
             {"a4_adam"},
@@ -328,4 +340,33 @@ MORE_BUGS["relu_uses_test_cell_x"] = (
     "03_backprop",
     [("a3_relu_code", "return dout * self.mask", "return dout * (x > 0)")],
     {"a3_relu_backward"},
+)
+# The textbook's loss: log(softmax(x) + 1e-7) instead of log-probabilities (log-sum-exp).
+MORE_BUGS["softmax_loss_log_plus_delta"] = (
+    "03_backprop",
+    [
+        (
+            "a3_swl_code",
+            "self.loss = -float(np.sum(log_y[np.arange(n), t])) / n",
+            "self.loss = -float(np.sum(np.log(self.y[np.arange(n), t] + 1e-7))) / n",
+        )
+    ],
+    {"a3_swl_forward"},
+)
+# The textbook's layout of arg_max, one entry per im2col row; backward still works.
+MORE_BUGS["pool_arg_max_in_row_order"] = (
+    "05_cnn",
+    [
+        (
+            "a5_pool_code",
+            "self.arg_max = arg_max.reshape(n, out_h, out_w, c).transpose(0, 3, 1, 2)",
+            "self.arg_max = arg_max",
+        ),
+        (
+            "a5_pool_code",
+            "arg_max = self.arg_max.transpose(0, 2, 3, 1).reshape(-1)",
+            "arg_max = self.arg_max",
+        ),
+    ],
+    {"a5_pool_forward"},
 )

@@ -80,9 +80,14 @@ BUGS = {
         [
             (
                 "a4_adaptive_code",
-                "lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.iter) / ",
-                "lr_t = self.lr + 0 * np.sqrt(1.0 - self.beta2**self.iter) / ",
-            )
+                "m_hat = self.m[key] / (1 - self.beta1**self.t)",
+                "m_hat = self.m[key]",
+            ),
+            (
+                "a4_adaptive_code",
+                "v_hat = self.v[key] / (1 - self.beta2**self.t)",
+                "v_hat = self.v[key]",
+            ),
         ],
         {"a4_adam"},
     ),
