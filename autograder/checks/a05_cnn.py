@@ -298,12 +298,15 @@ def pool_forward(s: Session) -> None:
             what = "Pooling.forward for " + _pool_what(shape, ph, pw, stride)
             close(array(out, what, expected.shape), expected, what)
             unchanged(x, x_after, "the input of Pooling.forward")
-            what = "Pooling.arg_max (N, C, out_h, out_w) for " + _pool_what(shape, ph, pw, stride)
-            arg_max = array(layer.get("arg_max"), what, expected.shape)
+            what = "Pooling.arg_max (N * out_h * out_w * C,) for " + _pool_what(
+                shape, ph, pw, stride
+            )
+            arg_max = array(layer.get("arg_max"), what, reference.arg_max.shape)
             if not np.array_equal(arg_max, reference.arg_max):
                 raise CheckFailed(
-                    f"{what}: each entry must be the position of its window's maximum, row by "
-                    "row (row * pool_w + column, the first of equal values)"
+                    f"{what}: one entry per window in the order (N, out_h, out_w, C), each the "
+                    "position of the window's maximum, row by row (row * pool_w + column, the "
+                    "first of equal values)"
                 )
 
 

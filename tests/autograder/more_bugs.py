@@ -353,19 +353,20 @@ MORE_BUGS["softmax_loss_log_plus_delta"] = (
     ],
     {"a3_swl_forward"},
 )
-# The textbook's layout of arg_max, one entry per im2col row; backward still works.
-MORE_BUGS["pool_arg_max_in_row_order"] = (
+# arg_max kept in the output's layout (N, C, out_h, out_w) instead of the rows' order;
+# backward still works, so only the forward part (which checks arg_max) is lost.
+MORE_BUGS["pool_arg_max_in_output_layout"] = (
     "05_cnn",
     [
         (
             "a5_pool_code",
+            "self.arg_max = arg_max  # one per row, in the order (N, out_h, out_w, C)",
             "self.arg_max = arg_max.reshape(n, out_h, out_w, c).transpose(0, 3, 1, 2)",
-            "self.arg_max = arg_max",
         ),
         (
             "a5_pool_code",
-            "arg_max = self.arg_max.transpose(0, 2, 3, 1).reshape(-1)",
-            "arg_max = self.arg_max",
+            "dmax[np.arange(flat.size), self.arg_max] = flat",
+            "dmax[np.arange(flat.size), self.arg_max.transpose(0, 2, 3, 1).reshape(-1)] = flat",
         ),
     ],
     {"a5_pool_forward"},
