@@ -82,7 +82,9 @@ def test_verbose_prints_the_accuracies_of_every_epoch_and_the_final_one(capsys):
 
 
 def test_final_accuracy_uses_the_whole_test_set():
-    trainer = make_trainer(epochs=1, evaluate_sample_num_per_epoch=20).train()
+    trainer = make_trainer(epochs=1, evaluate_sample_num_per_epoch=20)
+    assert trainer.final_test_acc is None
+    trainer.train()
     assert trainer.final_test_acc == trainer.network.accuracy(trainer.x_test, trainer.t_test)
 
 

@@ -103,7 +103,9 @@ class Trainer:
     train_acc_list, test_acc_list : list of float
         Accuracy after every epoch.
     final_test_acc : float or None
-        Accuracy on the whole test set after training (None before :meth:`train`).
+        Accuracy on the whole test set after :meth:`train` (None before). When the epochs
+        were evaluated on a sample, it is computed on first use, so it costs nothing unless
+        it is printed (``verbose``) or read.
     iter_per_epoch, max_iter : int
     """
 
@@ -165,7 +167,16 @@ class Trainer:
         self.train_loss_list: list[float] = []
         self.train_acc_list: list[float] = []
         self.test_acc_list: list[float] = []
-        self.final_test_acc: float | None = None
+        self._final_test_acc: float | None = None
+        self._trained = False
+
+    @property
+    def final_test_acc(self) -> float | None:
+        if not self._trained:
+            return None
+        if self._final_test_acc is None:
+            self._final_test_acc = float(self.network.accuracy(self.x_test, self.t_test))
+        return self._final_test_acc
 
     @property
     def history(self) -> dict[str, list[float]]:
@@ -233,10 +244,10 @@ class Trainer:
                     )
         finally:
             bar.close()
-        if self.evaluate_sample_num_per_epoch is None:
-            self.final_test_acc = self.test_acc_list[-1]
-        else:
-            self.final_test_acc = float(self.network.accuracy(self.x_test, self.t_test))
+        # the last epoch's test accuracy, unless it was measured on a sample only
+        whole = self.evaluate_sample_num_per_epoch is None
+        self._final_test_acc = self.test_acc_list[-1] if whole else None
+        self._trained = True
         if self.verbose:
             print(f"final test accuracy: {self.final_test_acc:.4f}")
         return self
