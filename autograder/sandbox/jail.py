@@ -330,7 +330,7 @@ class Jail:
             self.level = isolation().level
         bwrap = self.level == "bwrap"
         as_root = os.getuid() == 0
-        # root never runs the student's code
+        # root hands the student's code to a user of its own per slot whenever it can
         uid = BASE_UID + self.slot if as_root and (bwrap or _reachable_by_others()) else None
         folder = self._write_files(uid)
         req_r, req_w = os.pipe()
@@ -347,20 +347,19 @@ class Jail:
         if uid is None:
             processes += _user_processes() + (BWRAP_PROCESSES if bwrap else 0)
         limits = _rlimits(self.limits, processes)
-        drop = None if bwrap else uid  # inside bwrap, setpriv changes the user
 
         def preexec() -> None:  # in the child, before exec
             for which, value in limits:
                 resource.setrlimit(which, (value, value))
-            if not bwrap:  # no capabilities after exec, even as root (bwrap drops them itself)
-                for cap in range(64):
-                    _LIBC.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
-            if drop is not None:
+            if bwrap:
+                return  # bwrap and setpriv drop the capabilities and change the user
+            for cap in range(64):  # no capabilities after exec, even as root
+                _LIBC.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+            if uid is not None:
                 os.setgroups([])
-                os.setgid(drop)
-                os.setuid(drop)
-            if not bwrap:
-                _LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+                os.setgid(uid)
+                os.setuid(uid)
+            _LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 
         try:
             self.proc = subprocess.Popen(
