@@ -14,6 +14,8 @@ apt_pkgs=(dataset-fashion-mnist)
 # fonts-nanum: Hangul in the book's plots and pages (the glossary, Korean terms)
 case ",$extras," in *,book,*) apt_pkgs+=(fonts-nanum); command -v npm >/dev/null || apt_pkgs+=(npm) ;; esac
 case ",$extras," in *,dev,*) apt_pkgs+=(chromium fonts-nanum) ;; esac
+# bubblewrap: the sandbox that grading runs student code in (autograder/sandbox/jail.py)
+case ",$extras," in *,grader,*) apt_pkgs+=(bubblewrap) ;; esac
 python3 -c 'import ensurepip, venv' 2>/dev/null || apt_pkgs+=(python3-venv python3-pip)
 
 missing=()

@@ -2,15 +2,19 @@
 
 Two levels of containment, chosen at run time and always printed:
 
-``namespaces``
-    ``unshare`` gives the process its own mount, network (loopback only, down) and PID
-    namespaces and its own /proc. :mod:`autograder.sandbox.setup_jail` then hides the course
-    directory and the sources, makes every other mount read-only, mounts a private /tmp and
-    drops to an unprivileged user (when the grader runs as root) with no capabilities. When
-    the process ends, the kernel ends everything it started.
+``bwrap``
+    bubblewrap (Debian package ``bubblewrap``) starts the runner in new mount, network, PID,
+    IPC and UTS namespaces, declared in one command line (:meth:`Jail._bwrap`): the whole
+    file system read-only; the course directory, the repository and the grader's home
+    directory covered by empty read-only tmpfs mounts, except for what Python needs (the
+    interpreter, the virtual environment, the library); private size-limited /tmp, /var/tmp
+    and /dev/shm; a network of one loopback device; no capabilities; a new session; killed
+    with the grader, and everything it started ends with its PID namespace. When the grader
+    runs as root, the student's code runs as an unprivileged user of the host (one per
+    parallel slot), not only inside a user namespace.
 ``rlimits``
-    Where namespaces are not available (some containers forbid ``unshare``): resource limits,
-    a new session, a private working directory, an unprivileged user when the grader runs as
+    Where bwrap is missing or cannot create namespaces (some containers): resource limits, a
+    new session, a private working directory, an unprivileged user when the grader runs as
     root, and a sweep for leftover processes. The network stays reachable and the course
     files are protected only by their file permissions; the output says so.
 
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import json
+import io
 import os
 import resource
 import shutil
@@ -39,10 +43,16 @@ __all__ = ["Isolation", "Jail", "Limits", "isolation"]
 
 HERE = Path(__file__).resolve().parent
 RUNNER = HERE / "runner.py"
-SETUP = HERE / "setup_jail.py"
+FRAMES = HERE / "frames.py"
+# Where the runner and its modules appear inside the bwrap sandbox (read-only).
+INSIDE = "/tmp/.grader"
 # Unprivileged user ids for sandboxes started by root: one per parallel slot, so that the
 # process limit of one sandbox does not count the processes of another.
 BASE_UID = 64000
+# bwrap's own processes (the outer one and the PID namespace's init) count as processes too
+BWRAP_PROCESSES = 2
+# what bwrap started by root keeps for setpriv, which drops them with root
+SETPRIV_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP")
 PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP = 38, 24
 _LIBC = ctypes.CDLL(None, use_errno=True)
 
@@ -71,7 +81,7 @@ class Limits:
 class Isolation:
     """What this machine allows: the level used and what it means for the course."""
 
-    level: str  # "namespaces" | "rlimits"
+    level: str  # "bwrap" | "rlimits"
     unprivileged: bool  # the student's code runs as another, unprivileged user
     notes: tuple[str, ...] = ()
 
@@ -105,8 +115,8 @@ def _user_processes() -> int:
     return count
 
 
-def _is_ancestor(a: Path, b: Path) -> bool:
-    return a != b and a in b.parents
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
 
 
 def _exposed() -> list[str]:
@@ -135,41 +145,35 @@ def _reachable_by_others() -> bool:
     return True
 
 
-def _unshare_args(as_root: bool) -> list[str] | None:
-    unshare = shutil.which("unshare")
-    if unshare is None:
-        return None
-    args = [unshare]
-    if not as_root:
-        args += ["--user", "--map-root-user"]
-    return [*args, "--mount", "--net", "--pid", "--fork", "--kill-child", "--mount-proc"]
-
-
 @functools.lru_cache(maxsize=1)
 def isolation() -> Isolation:
-    """Find out, once per process, which containment works here (by trying it)."""
+    """Find out, once per process, which containment works here (by trying it).
+
+    ``DLFS_SANDBOX=bwrap`` or ``DLFS_SANDBOX=rlimits`` in the environment forces a level.
+    """
     as_root = os.getuid() == 0
+    unprivileged = as_root and _reachable_by_others()
     forced = os.environ.get("DLFS_SANDBOX", "")
-    if forced not in ("", "namespaces", "rlimits"):
-        raise ValueError(f"DLFS_SANDBOX must be 'namespaces' or 'rlimits', got {forced!r}")
-    reason = ""
+    if forced not in ("", "bwrap", "rlimits"):
+        raise ValueError(f"DLFS_SANDBOX must be 'bwrap' or 'rlimits', got {forced!r}")
+    reason = "DLFS_SANDBOX=rlimits"
     if forced != "rlimits":
-        args = _unshare_args(as_root)
-        if args is None:
-            reason = "unshare (util-linux) is not installed"
+        if shutil.which("bwrap") is None:
+            reason = "bubblewrap is not installed"
+        elif as_root and shutil.which("setpriv") is None:
+            reason = "setpriv (util-linux) is not installed"
         else:
-            probe = Jail(Limits(total_seconds=30), level="namespaces", runner_source="pass\n")
+            probe = Jail(Limits(total_seconds=30), level="bwrap", runner_source="pass\n")
             try:
                 ok, reason = probe.probe()
             finally:
                 probe.close()
             if ok:
-                return Isolation("namespaces", as_root)  # setup_jail drops root
-        if forced == "namespaces":
-            raise RuntimeError(f"DLFS_SANDBOX=namespaces, but namespaces do not work: {reason}")
-    unprivileged = as_root and _reachable_by_others()
+                return Isolation("bwrap", as_root)
+        if forced == "bwrap":
+            raise RuntimeError(f"DLFS_SANDBOX=bwrap, but bwrap does not work here: {reason}")
     notes = [
-        "no namespaces" + (f" ({reason})" if reason else " (DLFS_SANDBOX=rlimits)"),
+        f"no bwrap ({reason})",
         "the network is not blocked",
         "course files are protected only by file permissions",
     ]
@@ -177,7 +181,7 @@ def isolation() -> Isolation:
         who = "root" if as_root else "the grading user"
         notes.append(
             f"student code runs as {who}: a hostile notebook can read the sources and change "
-            "the course files (grade on a machine where `unshare` works)"
+            "the course files (grade on a machine where bwrap works)"
         )
     return Isolation("rlimits", unprivileged, tuple(notes))
 
@@ -189,12 +193,14 @@ class Jail:
     Parameters
     ----------
     limits : Limits
-    level : {"namespaces", "rlimits"}, optional
+    level : {"bwrap", "rlimits"}, optional
         Containment to use; found out with :func:`isolation` by default.
     hide : list of path
-        Directories and files the student's code must not see (namespaces level only).
+        Directories and files the student's code must not see (bwrap level only).
     stubs : dict
-        Library module files to replace, path -> text of the stand-in module.
+        Library module files to replace, path -> text of the stand-in module (bwrap only).
+    files : dict
+        Modules to put beside the runner, file name -> text (``helpers.py``: see the runner).
     slot : int
         Parallel slot, for the unprivileged user id.
     env : dict
@@ -205,6 +211,7 @@ class Jail:
     level: str | None = None
     hide: list[Path] = field(default_factory=list)
     stubs: dict[Path, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
     slot: int = 0
     env: dict[str, str] = field(default_factory=dict)
     runner_source: str | None = None
@@ -224,14 +231,14 @@ class Jail:
         self.marker = f"{tag}-{os.getpid()}-{id(self)}-{time.monotonic_ns()}"
 
     # start ------------------------------------------------------------------------------
-    def _environment(self) -> dict[str, str]:
+    def _environment(self, home: str) -> dict[str, str]:
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": "/tmp",
+            "HOME": home,
             "LANG": "C.UTF-8",
             "MPLBACKEND": "Agg",
-            "MPLCONFIGDIR": "/tmp/.matplotlib",
-            "IPYTHONDIR": "/tmp/.ipython",
+            "MPLCONFIGDIR": f"{home}/.matplotlib",
+            "IPYTHONDIR": f"{home}/.ipython",
             "OPENBLAS_NUM_THREADS": "1",
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
@@ -239,72 +246,120 @@ class Jail:
             "DLFS_SANDBOX_RUN": self.marker,
         }
         env.update(self.env)
-        if self.level == "rlimits":
-            assert self._workdir is not None
-            for key in ("HOME", "MPLCONFIGDIR", "IPYTHONDIR"):
-                env[key] = env[key].replace("/tmp", self._workdir, 1)
         return env
+
+    def _write_files(self, uid: int | None) -> Path:
+        """The runner, its modules and the stubs, in a fresh folder the student cannot change."""
+        self._workdir = tempfile.mkdtemp(prefix="dlfs-sandbox-")
+        folder = Path(self._workdir, "grader")
+        folder.mkdir()
+        runner = self.runner_source if self.runner_source is not None else RUNNER.read_text()
+        files = {"runner.py": runner, "frames.py": FRAMES.read_text(), **self.files}
+        files.update({f"stub_{i}.py": text for i, text in enumerate(self.stubs.values())})
+        for name, text in files.items():
+            Path(folder, name).write_text(text)
+            os.chmod(folder / name, 0o644)
+        os.chmod(folder, 0o755)
+        os.chmod(self._workdir, 0o755)
+        if uid is not None and self.level == "rlimits":  # its working directory
+            os.chown(self._workdir, uid, uid)
+        return folder
+
+    def _bwrap(self, folder: Path, uid: int | None) -> list[str]:
+        """The bwrap command line that builds the sandbox, up to the runner's command.
+
+        Run by root, bwrap makes no user namespace (its ids would map to root on the host):
+        it keeps only the capabilities to change user, and ``setpriv`` switches to ``uid``
+        and drops them before the runner starts. Run by another user, it makes a user
+        namespace in which that user keeps its own id.
+        """
+        mb = 1024 * 1024
+        repo = str(self.repo.resolve())
+        covers = [repo]
+        home = str(Path.home().resolve())
+        if home != "/" and not _under(repo, home):
+            covers.append(home)
+        covers = [p for p in covers if os.path.isdir(p)]
+        tmp = {"/tmp": self.limits.tmp_mb * mb, "/var/tmp": 64 * mb, "/dev/shm": 64 * mb}
+        args = ["bwrap", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+        if uid is None:
+            args += ["--unshare-all"]
+        else:
+            args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
+            args += ["--unshare-cgroup-try"]
+            args += [a for cap in SETPRIV_CAPS for a in ("--cap-add", cap)]
+        args += ["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
+        for path in sorted([*covers, *tmp], key=len):
+            perms, size = ("0755", 64 * 1024) if path in covers else ("1777", tmp[path])
+            args += ["--perms", perms, "--size", str(size), "--tmpfs", path]
+        # put back what Python needs, with the folders on the way readable by the sandbox user
+        bound: list[str] = []
+        made: set[str] = set()
+        for path in _exposed():
+            cover = next((c for c in [*covers, *tmp] if _under(path, c) and path != c), None)
+            if cover is None or any(_under(path, b) for b in bound):
+                continue
+            for parent in reversed(Path(path).parents):
+                name = str(parent)
+                if _under(name, cover) and name != cover and name not in made:
+                    args += ["--perms", "0755", "--dir", name]
+                    made.add(name)
+            args += ["--ro-bind", path, path]
+            bound.append(path)
+        for hidden in self.hide:
+            if hidden.is_dir():
+                args += ["--perms", "0755", "--size", "16384", "--tmpfs", str(hidden)]
+                args += ["--remount-ro", str(hidden)]
+            elif hidden.is_file():
+                args += ["--ro-bind", "/dev/null", str(hidden)]
+        args += ["--ro-bind", str(folder), INSIDE]
+        for i, target in enumerate(self.stubs):
+            if Path(target).is_file():
+                args += ["--ro-bind", str(folder / f"stub_{i}.py"), str(target)]
+        for path in covers:
+            args += ["--remount-ro", path]
+        args += ["--chdir", "/tmp", "--"]
+        if uid is not None:
+            args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
+            args += ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+        return args
 
     def start(self) -> None:
         """Start the runner. Raises OSError when the process cannot be created."""
         if self.level is None:
             self.level = isolation().level
-        runner = self.runner_source if self.runner_source is not None else RUNNER.read_text()
+        bwrap = self.level == "bwrap"
         as_root = os.getuid() == 0
-        uid = BASE_UID + self.slot if as_root else None
+        # root hands the student's code to a user of its own per slot whenever it can
+        uid = BASE_UID + self.slot if as_root and (bwrap or _reachable_by_others()) else None
+        folder = self._write_files(uid)
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
-
-        if self.level == "namespaces":
-            args = _unshare_args(as_root)
-            assert args is not None
-            stubs = {str(path): f"stub_{i}.py" for i, path in enumerate(self.stubs)}
-            files = {"runner.py": runner}
-            files.update({stubs[str(p)]: text for p, text in self.stubs.items()})
-            cfg = {
-                "cover": [str(p) for p in self._covers()],
-                "expose": _exposed(),
-                "hide": [str(p) for p in self.hide],
-                "stubs": stubs,
-                "files": files,
-                "tmp_mb": self.limits.tmp_mb,
-                "repo": str(self.repo),
-                "uid": uid,
-                "gid": uid,
-                "runner_args": [str(req_r), str(resp_w)],
-            }
-            cmd = [*args, sys.executable, "-I", str(SETUP), json.dumps(cfg)]
-            cwd = "/"
-            drop = None
-            own_uid = as_root  # setup_jail switches to the unprivileged uid
-        else:
-            self._workdir = tempfile.mkdtemp(prefix="dlfs-sandbox-")
-            script = Path(self._workdir, "runner.py")
-            script.write_text(runner)
-            cmd = [sys.executable, "-I", str(script), str(req_r), str(resp_w)]
-            cwd = self._workdir
-            drop = uid if as_root and _reachable_by_others() else None
-            own_uid = drop is not None
-            if drop is not None:
-                os.chown(self._workdir, drop, drop)
-
+        where = INSIDE if bwrap else str(folder)
+        cmd = [sys.executable, "-I", f"{where}/runner.py", str(req_r), str(resp_w)]
+        if bwrap:
+            cmd = self._bwrap(folder, uid) + cmd
+        home = "/tmp" if bwrap else self._workdir
+        assert home is not None
         # RLIMIT_NPROC counts every process of the user: a user of its own starts from 0,
-        # otherwise the limit is on top of what the user runs already
-        processes = self.limits.processes + (0 if own_uid else _user_processes())
+        # otherwise the limit is on top of what the user runs already (and bwrap's own)
+        processes = self.limits.processes
+        if uid is None:
+            processes += _user_processes() + (BWRAP_PROCESSES if bwrap else 0)
         limits = _rlimits(self.limits, processes)
-        namespaces = self.level == "namespaces"
 
         def preexec() -> None:  # in the child, before exec
             for which, value in limits:
                 resource.setrlimit(which, (value, value))
-            if drop is not None:
+            if bwrap:
+                return  # bwrap and setpriv drop the capabilities and change the user
+            for cap in range(64):  # no capabilities after exec, even as root
+                _LIBC.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+            if uid is not None:
                 os.setgroups([])
-                os.setgid(drop)
-                os.setuid(drop)
-            if not namespaces:  # no capabilities after exec, even as root (setup_jail does it)
-                for cap in range(64):
-                    _LIBC.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
-                _LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+                os.setgid(uid)
+                os.setuid(uid)
+            _LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 
         try:
             self.proc = subprocess.Popen(
@@ -313,8 +368,8 @@ class Jail:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 pass_fds=(req_r, resp_w),
-                cwd=cwd,
-                env=self._environment(),
+                cwd="/" if bwrap else self._workdir,
+                env=self._environment(home),
                 start_new_session=True,
                 preexec_fn=preexec,  # noqa: PLW1509 (no threads touch the child before exec)
             )
@@ -327,10 +382,12 @@ class Jail:
 
     def _drain_output(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
+        stdout = self.proc.stdout
+        assert isinstance(stdout, io.BufferedReader)  # what Popen makes of a pipe
         cap = self.limits.output_mb * 1024 * 1024
         while True:
             try:
-                chunk = self.proc.stdout.read1(65536)
+                chunk = stdout.read1(65536)
             except (OSError, ValueError):
                 return
             if not chunk:
@@ -359,13 +416,6 @@ class Jail:
             return True, ""
         text = self.output_head.decode(errors="replace").strip().splitlines()
         return False, (text[-1] if text else f"exit code {code}")[:200]
-
-    def _covers(self) -> list[Path]:
-        covers = [self.repo.resolve()]
-        home = Path.home().resolve()
-        if home != Path("/") and not _is_ancestor(home, self.repo.resolve()):
-            covers.append(home)
-        return covers
 
     # end --------------------------------------------------------------------------------
     def exit_reason(self) -> str:

@@ -2,23 +2,25 @@
 
 This file runs inside the sandbox, in the same interpreter as the student's code, so nothing
 in it is trusted: the student's code can replace any function here. It only ever sends data
-(JSON and ``.npy`` arrays) back, and the grader validates and judges that data itself. It is
-self-contained (standard library and NumPy only) because the ``autograder`` package is hidden
-from the sandbox.
+(JSON and ``.npy`` arrays) back, and the grader validates and judges that data itself. The
+``autograder`` package is hidden from the sandbox, so it imports only the standard library,
+NumPy, IPython and the modules the grader copies beside it.
 
-Protocol (both directions): a frame is ``<u32 header length><header JSON><blobs>``, where
-the header lists the byte length of each blob. A value is JSON, with arrays as
-``{"$a": blob index}``, remote objects as ``{"$h": id}``, and tuples, lists and dicts as
-``{"$tuple": [...]}``, ``{"$list": [...]}`` and ``{"$dict": [[key, value], ...]}``.
+The frames are those of ``frames.py`` (copied beside this file). A value is JSON, with
+arrays as ``{"$a": blob index}``, remote objects as ``{"$h": id}``, and tuples, lists and
+dicts as ``{"$tuple": [...]}``, ``{"$list": [...]}`` and ``{"$dict": [[key, value], ...]}``;
+``{"$fn": kind, "args": [...]}`` is a function built by ``FUNCTIONS[kind]`` of the
+``helpers.py`` the grader put beside this file (``autograder/checks/sandbox_functions.py``).
 """
 
 import io
-import json
 import os
-import struct
 import sys
 import time
 import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import frames  # noqa: E402 (beside this file, which python -I leaves off sys.path)
 
 REQ_FD = int(sys.argv[1])
 RESP_FD = int(sys.argv[2])
@@ -26,7 +28,7 @@ TEXT_LIMIT = 20_000
 
 _req = os.fdopen(REQ_FD, "rb", buffering=0)
 _resp = os.fdopen(RESP_FD, "wb", buffering=0)
-_FORKED = []
+_FORKED: list[bool] = []
 
 
 def _after_fork():
@@ -54,16 +56,11 @@ def _read_exact(n):
 
 
 def receive():
-    (size,) = struct.unpack("<I", _read_exact(4))
-    header = json.loads(_read_exact(size))
-    blobs = [_read_exact(n) for n in header.pop("blobs", [])]
-    return header, blobs
+    return frames.unpack(_read_exact)
 
 
 def send(header, blobs=()):
-    header = dict(header, blobs=[len(b) for b in blobs])
-    data = json.dumps(header, allow_nan=True).encode()
-    _resp.write(struct.pack("<I", len(data)) + data + b"".join(blobs))
+    _resp.write(frames.pack(header, blobs))
 
 
 def clip(text, limit=TEXT_LIMIT):
@@ -125,59 +122,10 @@ class Values:
 
 
 def make_function(kind, args):
-    """Functions the grader asks for by name (it cannot send code): f(x) -> float."""
-    import numpy as np
+    """A function the grader asks for by name (it cannot send code)."""
+    import helpers
 
-    if kind == "weighted_sum":  # f(x) = sum(w * g(x)) for an elementwise g
-        (weights, inner) = args
-        inner_fn = {"x": lambda x: x, "x2": np.square, "sin": np.sin, "cube": lambda x: x**3}
-        g = inner_fn[inner]
-        return lambda x: float(np.sum(weights * g(np.asarray(x, dtype=float))))
-    if kind == "quadratic":  # f(x) = 0.5 x.A.x + b.x over the flattened x
-        (a, b) = args
-        return lambda x: float(0.5 * x.ravel() @ a @ x.ravel() + b @ x.ravel())
-    if kind == "polynomial":  # f(x) = sum_k c_k x**k for a scalar x
-        (coefs,) = args
-        return lambda x: float(sum(c * x**k for k, c in enumerate(coefs)))
-    if kind in ("im2col", "col2im"):  # the course's versions, so layers are graded alone
-        return _im2col if kind == "im2col" else _col2im
-    raise ValueError(f"unknown function kind {kind!r}")
-
-
-def _windows(shape, filter_h, filter_w, stride, pad):
-    """Output size and the slice of every window offset (dy, dx) in the padded image."""
-    out_h = (shape[2] + 2 * pad - filter_h) // stride + 1
-    out_w = (shape[3] + 2 * pad - filter_w) // stride + 1
-    offsets = [
-        (dy, dx, slice(dy, dy + stride * out_h, stride), slice(dx, dx + stride * out_w, stride))
-        for dy in range(filter_h)
-        for dx in range(filter_w)
-    ]
-    return out_h, out_w, offsets
-
-
-def _im2col(input_data, filter_h, filter_w, stride=1, pad=0):
-    import numpy as np
-
-    n, c = input_data.shape[:2]
-    out_h, out_w, offsets = _windows(input_data.shape, filter_h, filter_w, stride, pad)
-    padded = np.pad(input_data, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    col = np.empty((n, c, filter_h, filter_w, out_h, out_w), input_data.dtype)
-    for dy, dx, rows, cols in offsets:
-        col[:, :, dy, dx] = padded[:, :, rows, cols]
-    return col.transpose(0, 4, 5, 1, 2, 3).reshape(n * out_h * out_w, -1)
-
-
-def _col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
-    import numpy as np
-
-    n, c, h, w = input_shape
-    out_h, out_w, offsets = _windows(input_shape, filter_h, filter_w, stride, pad)
-    col = col.reshape(n, out_h, out_w, c, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
-    img = np.zeros((n, c, h + 2 * pad, w + 2 * pad), col.dtype)
-    for dy, dx, rows, cols in offsets:
-        img[:, :, rows, cols] += col[:, :, dy, dx]
-    return img[:, :, pad : pad + h, pad : pad + w].copy()
+    return helpers.FUNCTIONS[kind](*args)
 
 
 def run_cells(shell, cells):

@@ -15,22 +15,19 @@ without the culprit, up to a few times, so that only the affected parts lose poi
 from __future__ import annotations
 
 import io
-import json
 import os
 import select
-import struct
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from autograder.sandbox.frames import FrameError, pack, unpack
 from autograder.sandbox.jail import Jail, Limits
 
 __all__ = ["CellRun", "CheckFailed", "Fn", "Remote", "SandboxError", "Session"]
 
-MAX_HEADER = 4 * 1024 * 1024
-MAX_BLOBS = 512 * 1024 * 1024
 MAX_ELEMENTS = 64 * 1024 * 1024
 MAX_RESTARTS = 4
 
@@ -278,10 +275,7 @@ class Session:
     # frames -----------------------------------------------------------------------------
     def _send(self, header: dict[str, Any], blobs: list[bytes] | None = None) -> None:
         assert self.jail is not None
-        blobs = blobs or []
-        data = json.dumps(dict(header, blobs=[len(b) for b in blobs])).encode()
-        payload = struct.pack("<I", len(data)) + data + b"".join(blobs)
-        view = memoryview(payload)
+        view = memoryview(pack(header, blobs or []))
         while view:
             _, ready, _ = select.select([], [self.jail.to_runner], [], self._time_left())
             if not ready:
@@ -322,21 +316,10 @@ class Session:
         return b"".join(chunks)
 
     def _receive(self, deadline: float, what: str) -> tuple[dict[str, Any], list[bytes]]:
-        (size,) = struct.unpack("<I", self._read(4, deadline, what))
-        if size > MAX_HEADER:
-            raise SandboxError("the runner sent an oversized message")
         try:
-            header = json.loads(self._read(size, deadline, what))
-        except ValueError:
-            raise SandboxError("the runner sent a damaged message") from None
-        if not isinstance(header, dict):
-            raise SandboxError("the runner sent a damaged message")
-        sizes = header.pop("blobs", [])
-        if not isinstance(sizes, list) or not all(isinstance(n, int) and n >= 0 for n in sizes):
-            raise SandboxError("the runner sent a damaged message")
-        if sum(sizes) > MAX_BLOBS:
-            raise SandboxError("the runner sent more data than any answer needs")
-        return header, [self._read(n, deadline, what) for n in sizes]
+            return unpack(lambda n: self._read(n, deadline, what))
+        except FrameError as err:
+            raise SandboxError(f"the runner sent {err}") from None
 
     # values -----------------------------------------------------------------------------
     def encode(self, value: Any, blobs: list[bytes]) -> Any:
@@ -438,11 +421,11 @@ class Session:
         self.request({"op": "set_global", "name": name}, label=name)
 
     def _why_missing(self) -> str:
-        failed = [r for r in self.runs.values() if r.error]
+        failed = [(r.cell_id, r.error) for r in self.runs.values() if r.error]
         if not failed:
             return ": define it in the notebook, with this exact name"
-        first = failed[0]
-        return f" (cell {first.cell_id} stopped with {first.error.splitlines()[0][:200]})"
+        cell_id, error = failed[0]
+        return f" (cell {cell_id} stopped with {error.splitlines()[0][:200]})"
 
     def call(
         self,

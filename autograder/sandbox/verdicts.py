@@ -27,6 +27,9 @@ from autograder.notebooks import without_region
 from autograder.sandbox.jail import Limits, isolation
 from autograder.sandbox.session import CheckFailed, SandboxError, Session
 
+# the functions a check can ask the runner to build (Fn), shipped beside the runner
+FUNCTIONS = Path(__file__).resolve().parent.parent / "checks" / "sandbox_functions.py"
+
 __all__ = [
     "Report",
     "SandboxExecute",
@@ -159,13 +162,14 @@ def judge(
     missing = [t for t in tests if t not in suite.checks]
     if missing:
         raise LookupError(f"{assignment}: no trusted check for test cell(s) {', '.join(missing)}")
-    stubs = suite.stubs() if level.level == "namespaces" else {}
+    stubs = suite.stubs() if level.level == "bwrap" else {}
     if suite.banned_modules and not stubs:
         report.notes.append(
             "library modules students must write themselves could not be blocked "
-            "(no namespaces); the notebook's source was checked instead"
+            "(no bwrap); the notebook's source was checked instead"
         )
-    session = Session(cells, limits, hide=list(hide or []), stubs=stubs, slot=slot)
+    helpers = {"helpers.py": FUNCTIONS.read_text()}
+    session = Session(cells, limits, hide=list(hide or []), stubs=stubs, files=helpers, slot=slot)
     try:
         try:
             session.start()

@@ -1,23 +1,27 @@
 """The sandbox on its own: containment, limits, the protocol, and nothing left behind.
 
 Runs small cells in a real sandboxed runner, at every containment level this machine offers
-(``namespaces`` where ``unshare`` works, and always the ``rlimits`` fallback).
+(``bwrap`` where bubblewrap works, and always the ``rlimits`` fallback).
 """
 
 from __future__ import annotations
 
 import io
 import os
+import socket
 import time
 
 import numpy as np
 import pytest
 
 from autograder.course import REPO
-from autograder.sandbox.jail import Limits, isolation
-from autograder.sandbox.session import CheckFailed, SandboxError, Session, decode_array
+from autograder.sandbox import frames
+from autograder.sandbox.jail import BASE_UID, Limits, isolation
+from autograder.sandbox.session import CheckFailed, Fn, SandboxError, Session, decode_array
+from autograder.sandbox.verdicts import FUNCTIONS
 
-LEVELS = ["rlimits"] + (["namespaces"] if isolation().level == "namespaces" else [])
+LEVELS = ["rlimits"] + (["bwrap"] if isolation().level == "bwrap" else [])
+needs_bwrap = pytest.mark.skipif(isolation().level != "bwrap", reason=isolation().describe())
 FAST = Limits(cell_seconds=4, call_seconds=10, total_seconds=120)
 
 
@@ -110,7 +114,7 @@ def test_garbage_on_the_protocol_pipe_is_not_trusted(level: str) -> None:
         assert s.get("z").item() == 3
 
 
-@pytest.mark.skipif(isolation().level != "namespaces", reason="needs namespaces")
+@needs_bwrap
 def test_course_files_are_hidden_and_the_system_read_only(tmp_path) -> None:
     course = tmp_path / "course"
     course.mkdir()
@@ -136,14 +140,14 @@ def test_course_files_are_hidden_and_the_system_read_only(tmp_path) -> None:
         "import dlfs.functions\n"
         "uid = os.getuid()\n"
     )
-    with _run([("probe", probe)], "namespaces", hide=[course]) as s:
+    with _run([("probe", probe)], "bwrap", hide=[course]) as s:
         assert s.get("seen") == [False, False, False, False]
         assert s.get("wrote") == [False, False, True]  # only its private /tmp
         if os.getuid() == 0:
             assert s.get("uid").item() != 0
 
 
-@pytest.mark.skipif(isolation().level != "namespaces", reason="needs namespaces")
+@needs_bwrap
 def test_a_banned_library_module_is_a_stub() -> None:
     import dlfs.layers
 
@@ -152,7 +156,7 @@ def test_a_banned_library_module_is_a_stub() -> None:
         ("imp", "from dlfs.layers import Affine"),
         ("fn", "from dlfs.functions import softmax"),
     ]
-    with _run(cells, "namespaces", stubs=stub) as s:
+    with _run(cells, "bwrap", stubs=stub) as s:
         assert "write it yourself" in s.runs["imp"].error
         assert s.runs["fn"].error is None
 
@@ -173,3 +177,141 @@ def test_arrays_are_parsed_without_pickle() -> None:
 def test_bad_limits_are_refused() -> None:
     with pytest.raises(ValueError, match="cell_seconds must be positive"):
         Limits(cell_seconds=0)
+
+
+def _host_view(pid: int) -> dict[str, str]:
+    """Fields of /proc/<pid>/status as the grader sees them from outside the sandbox."""
+    with open(f"/proc/{pid}/status") as fh:
+        return dict(line.split(":", 1) for line in fh.read().splitlines() if ":" in line)
+
+
+@needs_bwrap
+def test_student_processes_are_unprivileged_on_the_host() -> None:
+    cells = [("child", "import subprocess\nchild = subprocess.Popen(['sleep', '60'])")]
+    with _run(cells, "bwrap", slot=1) as s:
+        student = []
+        for pid in _leftovers(s.jail.marker):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                    program = os.path.basename(fh.read().split(b"\0")[0])
+                status = _host_view(pid)
+            except OSError:
+                continue
+            if program != b"bwrap":  # bwrap's own processes set the sandbox up, then wait
+                student.append((program, status))
+        assert {p for p, _ in student} >= {b"sleep"} and len(student) >= 2
+        expected = BASE_UID + 1 if os.getuid() == 0 else os.getuid()
+        for _, status in student:
+            assert {int(u) for u in status["Uid"].split()} == {expected}
+            assert int(status["CapEff"], 16) == int(status["CapPrm"], 16) == 0
+            assert int(status["CapBnd"], 16) == 0
+            assert status["NoNewPrivs"].strip() == "1"
+
+
+@needs_bwrap
+def test_no_network_and_no_host_processes_in_sight() -> None:
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    probe = (
+        "import os, socket\n"
+        "def reach(port):\n"
+        "    try:\n"
+        "        socket.create_connection(('127.0.0.1', port), timeout=2).close(); return True\n"
+        "    except OSError:\n"
+        "        return False\n"
+        f"reached = reach({port})\n"
+        "pids = [int(p) for p in os.listdir('/proc') if p.isdigit()]\n"
+        "devices = sorted(name for _, name in socket.if_nameindex())\n"
+    )
+    try:
+        with _run([("probe", probe)], "bwrap") as s:
+            assert s.get("reached") is False
+            assert len(s.get("pids")) <= 4  # its own PID namespace: bwrap's init and the runner
+            assert s.get("devices") == ["lo"]
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def fresh_isolation():
+    isolation.cache_clear()
+    yield isolation
+    isolation.cache_clear()
+
+
+def test_the_fallback_is_forced_and_reported(monkeypatch, fresh_isolation) -> None:
+    monkeypatch.setenv("DLFS_SANDBOX", "rlimits")
+    found = fresh_isolation()
+    assert found.level == "rlimits"
+    text = found.describe()
+    assert text.startswith("sandbox: rlimits; no bwrap (DLFS_SANDBOX=rlimits)")
+    assert "the network is not blocked" in text
+    with _run([("x", "x = 1")], "rlimits") as s:  # and it still runs the student's code
+        assert s.get("x").item() == 1
+
+
+def test_without_bubblewrap_the_fallback_says_why(monkeypatch, tmp_path, fresh_isolation) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap on the way
+    monkeypatch.delenv("DLFS_SANDBOX", raising=False)
+    found = fresh_isolation()
+    assert found.level == "rlimits"
+    assert "no bwrap (bubblewrap is not installed)" in found.describe()
+    fresh_isolation.cache_clear()
+    monkeypatch.setenv("DLFS_SANDBOX", "bwrap")
+    with pytest.raises(RuntimeError, match="bubblewrap is not installed"):
+        fresh_isolation()
+    fresh_isolation.cache_clear()
+    monkeypatch.setenv("DLFS_SANDBOX", "namespaces")
+    with pytest.raises(ValueError, match="must be 'bwrap' or 'rlimits'"):
+        fresh_isolation()
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_functions_built_in_the_sandbox_match_the_library(level: str) -> None:
+    from dlfs.conv import col2im, im2col
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 5, 5))
+    cells = [("apply", "def apply(g, *args):\n    return g(*args)")]
+    with _run(cells, level, files={"helpers.py": FUNCTIONS.read_text()}) as s:
+        apply = s.get("apply")
+        assert apply(Fn("polynomial", ([1.0, 2.0, 3.0],)), 2.0).item() == 17.0
+        col = apply(Fn("im2col"), x, 3, 3, 2, 1)
+        np.testing.assert_array_equal(col, im2col(x, 3, 3, 2, 1))
+        back = apply(Fn("col2im"), col, x.shape, 3, 3, 2, 1)
+        np.testing.assert_allclose(back, col2im(col, x.shape, 3, 3, 2, 1), rtol=1e-12)
+        with pytest.raises(CheckFailed, match="KeyError"):
+            apply(Fn("no_such_function"))
+
+
+FRAMES = {
+    "empty": ({"op": "get", "name": "x"}, []),
+    "blobs": ({"event": "cell_end", "text": "é"}, [b"", b"\x00" * 3, b"npy"]),
+}
+
+
+@pytest.mark.parametrize("name", FRAMES)
+def test_a_frame_reads_back_as_written(name: str) -> None:
+    header, blobs = FRAMES[name]
+    stream = io.BytesIO(frames.pack(header, blobs))
+    assert frames.unpack(stream.read) == (header, blobs)
+    assert stream.read() == b""
+
+
+def _raw(header: bytes) -> bytes:
+    return frames.LENGTH.pack(len(header)) + header
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (frames.LENGTH.pack(frames.MAX_HEADER + 1), "oversized"),
+        (_raw(b"\xff\xfe{]"), "damaged"),
+        (_raw(b"[]"), "damaged"),
+        (_raw(b'{"blobs": [-1]}'), "damaged"),
+        (_raw(b'{"blobs": [%d, 1]}' % frames.MAX_BLOBS), "more data"),
+    ],
+)
+def test_a_broken_frame_is_refused(data: bytes, message: str) -> None:
+    with pytest.raises(frames.FrameError, match=message):
+        frames.unpack(io.BytesIO(data).read)

@@ -32,8 +32,8 @@ A = "03_backprop"
 DB_BUG = ("a3_affine_code", "np.sum(dout, axis=0)", "np.sum(dout, axis=1)")
 ALL = set(points(A))
 AFFINE = {"a3_affine_forward", "a3_affine_dx", "a3_affine_dW", "a3_affine_db"}
-# Only namespaces hide and protect the course files; the rlimits fallback says so.
-NEEDS_NAMESPACES = {"reader", "writer"}
+# Only bwrap hides and protects the course files; the rlimits fallback says so.
+NEEDS_BWRAP = {"reader", "writer"}
 
 
 def _with_cell(nb: nbformat.NotebookNode, source: str, after: str | None = None):
@@ -184,8 +184,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory, generated_course: Course):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("solution") and cell.cell_type == "code":
             cell.source = "# YOUR CODE HERE\nraise NotImplementedError()"
-    if isolation().level != "namespaces":  # these attacks would succeed: said in the output
-        cases = {k: v for k, v in cases.items() if k not in NEEDS_NAMESPACES}
+    if isolation().level != "bwrap":  # these attacks would succeed: said in the output
+        cases = {k: v for k, v in cases.items() if k not in NEEDS_BWRAP}
     for name, nb in cases.items():
         write_notebook(nb, inbox / name / f"{A}.ipynb")
     assert main(["--course-dir", str(course.root), "collect", str(inbox)]) == 0
@@ -221,8 +221,8 @@ EXPECTED_LOSS = {
 
 @pytest.mark.parametrize("student", sorted(EXPECTED_LOSS))
 def test_each_submission_scores_what_it_earned(graded, student: str) -> None:
-    if student in NEEDS_NAMESPACES and isolation().level != "namespaces":
-        pytest.skip("course files are not hidden without namespaces: " + isolation().describe())
+    if student in NEEDS_BWRAP and isolation().level != "bwrap":
+        pytest.skip("course files are not hidden without bwrap: " + isolation().describe())
     course, _, _, _ = graded
     assert _lost(course, student) == EXPECTED_LOSS[student]
 
@@ -230,7 +230,7 @@ def test_each_submission_scores_what_it_earned(graded, student: str) -> None:
 def test_the_batch_completes_and_the_course_is_intact(graded) -> None:
     course, code, _, size_before = graded
     assert code == 0  # every submission graded, none failed
-    if isolation().level != "namespaces":
+    if isolation().level != "bwrap":
         return
     assert course.db_path.stat().st_size >= size_before
     assert course.path("submitted", "aaron", A, f"{A}.ipynb").is_file()
@@ -240,8 +240,8 @@ def test_the_batch_completes_and_the_course_is_intact(graded) -> None:
 
 def test_no_network_from_the_sandbox(graded) -> None:
     _, _, hits, _ = graded
-    if isolation().level != "namespaces":
-        pytest.skip("no network namespace on this machine: " + isolation().describe())
+    if isolation().level != "bwrap":
+        pytest.skip("no bwrap on this machine: " + isolation().describe())
     assert hits == []
 
 

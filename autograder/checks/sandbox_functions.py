@@ -1,0 +1,85 @@
+"""Functions the checks ask the sandbox to build, since no code can be sent into it.
+
+A check writes ``Fn("polynomial", (coefs,))``; the runner calls ``FUNCTIONS["polynomial"]``
+with the arguments and hands the student's code what it returns. This module is copied
+beside the runner, so it imports only the standard library and NumPy, and it runs in the
+student's interpreter: the checks never trust what these functions compute there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = ["FUNCTIONS", "col2im", "im2col"]
+
+INNER = {"x": lambda x: x, "x2": np.square, "sin": np.sin, "cube": lambda x: x**3}
+
+
+def weighted_sum(weights: np.ndarray, inner: str) -> Callable[[np.ndarray], float]:
+    """f(x) = sum(weights * g(x)) for an elementwise g named in ``INNER``."""
+    g = INNER[inner]
+    return lambda x: float(np.sum(weights * g(np.asarray(x, dtype=float))))
+
+
+def quadratic(a: np.ndarray, b: np.ndarray) -> Callable[[np.ndarray], float]:
+    """f(x) = 0.5 x.A.x + b.x over the flattened x."""
+    return lambda x: float(0.5 * x.ravel() @ a @ x.ravel() + b @ x.ravel())
+
+
+def polynomial(coefs: list[float]) -> Callable[[float], float]:
+    """f(x) = sum_k coefs[k] * x**k for a number x."""
+    return lambda x: float(sum(c * x**k for k, c in enumerate(coefs)))
+
+
+def _windows(shape: tuple[int, ...], filter_h: int, filter_w: int, stride: int, pad: int):
+    """Output size and the slice of every window offset (dy, dx) in the padded image."""
+    out_h = (shape[2] + 2 * pad - filter_h) // stride + 1
+    out_w = (shape[3] + 2 * pad - filter_w) // stride + 1
+    offsets = [
+        (dy, dx, slice(dy, dy + stride * out_h, stride), slice(dx, dx + stride * out_w, stride))
+        for dy in range(filter_h)
+        for dx in range(filter_w)
+    ]
+    return out_h, out_w, offsets
+
+
+def im2col(
+    input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0
+) -> np.ndarray:
+    """The course's im2col, so that a student's layer is graded apart from their im2col."""
+    n, c = input_data.shape[:2]
+    out_h, out_w, offsets = _windows(input_data.shape, filter_h, filter_w, stride, pad)
+    padded = np.pad(input_data, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    col = np.empty((n, c, filter_h, filter_w, out_h, out_w), input_data.dtype)
+    for dy, dx, rows, cols in offsets:
+        col[:, :, dy, dx] = padded[:, :, rows, cols]
+    return col.transpose(0, 4, 5, 1, 2, 3).reshape(n * out_h * out_w, -1)
+
+
+def col2im(
+    col: np.ndarray,
+    input_shape: tuple[int, int, int, int],
+    filter_h: int,
+    filter_w: int,
+    stride: int = 1,
+    pad: int = 0,
+) -> np.ndarray:
+    """The course's col2im (the adjoint of :func:`im2col`)."""
+    n, c, h, w = input_shape
+    out_h, out_w, offsets = _windows(input_shape, filter_h, filter_w, stride, pad)
+    col = col.reshape(n, out_h, out_w, c, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
+    img = np.zeros((n, c, h + 2 * pad, w + 2 * pad), col.dtype)
+    for dy, dx, rows, cols in offsets:
+        img[:, :, rows, cols] += col[:, :, dy, dx]
+    return img[:, :, pad : pad + h, pad : pad + w].copy()
+
+
+FUNCTIONS: dict[str, Callable[..., Callable[..., object]]] = {
+    "weighted_sum": weighted_sum,
+    "quadratic": quadratic,
+    "polynomial": polynomial,
+    "im2col": lambda: im2col,
+    "col2im": lambda: col2im,
+}
