@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -27,12 +28,24 @@ __all__ = ["main"]
 EXIT_OK, EXIT_ERROR, EXIT_SOME_FAILED = 0, 2, 3
 
 
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _print_rows(rows: list[dict[str, str]], columns: list[str]) -> None:
-    widths = {c: max([len(c)] + [len(str(r.get(c, ""))) for r in rows]) for c in columns}
+    widths = {c: max([_width(c)] + [_width(str(r.get(c, ""))) for r in rows]) for c in columns}
     widths[columns[-1]] = 0  # the last column (notes) is not padded
-    print("  ".join(c.ljust(widths[c]) for c in columns).rstrip())
+
+    def line(cells: list[str]) -> str:
+        padded = [
+            t + " " * max(0, widths[c] - _width(t)) for c, t in zip(columns, cells, strict=True)
+        ]
+        return "  ".join(padded).rstrip()
+
+    print(line(columns))
     for r in rows:
-        print("  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns).rstrip())
+        print(line([str(r.get(c, "")) for c in columns]))
 
 
 def cmd_list(course: Course, args: argparse.Namespace) -> int:
@@ -248,20 +261,23 @@ def cmd_feedback(course: Course, args: argparse.Namespace) -> int:
     return _feedback(course, assignments, args.student or None)
 
 
-def _feedback(course: Course, assignments: list[str], students: list[str] | None) -> int:
+def _feedback(
+    course: Course, assignments: list[str], students: list[str] | None, strict: bool = True
+) -> int:
+    """Write the feedback; ``strict``: a named student without a graded notebook is an error."""
     if students:
         graded = {
-            p.name
-            for a in assignments
-            for p in course.path("autograded").glob("*")
-            if (p / a).is_dir()
+            p.parent.name for a in assignments for p in course.path("autograded").glob(f"*/{a}")
         }
         unknown = sorted(set(students) - graded)
-        if unknown:
+        if unknown and strict:
             raise CourseError(
                 f"nothing autograded for {', '.join(unknown)}: run "
                 f"`{course.command('autograde', *assignments, '--student', unknown[0])}` first"
             )
+        students = [s for s in students if s in graded]
+        if not students:
+            return EXIT_OK
     results = generate_feedback(course, assignments, students)
     rows = [
         {
@@ -338,7 +354,7 @@ def cmd_grade(course: Course, args: argparse.Namespace) -> int:
         args.student = [collect_mod.normalise_student(s) for s in args.student]
     args.then_all = True
     codes.append(cmd_autograde(course, args))
-    codes.append(_feedback(course, _handed_in(course, args), args.student or None))
+    codes.append(_feedback(course, _handed_in(course, args), args.student or None, strict=False))
     args.to = None
     codes.append(cmd_export(course, args))
     codes.append(cmd_report(course, args))

@@ -31,6 +31,7 @@ import re
 import shutil
 import stat
 import tempfile
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,7 +129,7 @@ def _entry_name(info: zipfile.ZipInfo) -> str:
                 break
             except UnicodeDecodeError:
                 continue
-    return name.replace("\\", "/")
+    return unicodedata.normalize("NFC", name.replace("\\", "/"))
 
 
 def _skipped(rel: str) -> bool:
@@ -186,7 +187,7 @@ class _Gatherer:
             dirs.sort()
             for name in sorted(names + [d for d in dirs if (base / d).is_symlink()]):
                 path = base / name
-                rel = path.relative_to(root).as_posix()
+                rel = unicodedata.normalize("NFC", path.relative_to(root).as_posix())
                 if _skipped(rel):
                     continue
                 if path.is_symlink():

@@ -42,9 +42,15 @@ NOISE = {
     "all", "answer", "answers", "assignment", "assignments", "assignsubmission", "attempt",
     "copy", "ex", "exercise", "file", "final", "homework", "hw", "ipynb", "lab", "late",
     "notebook", "onlinetext", "solution", "solutions", "submission", "submissions", "submit",
-    "submitted", "v", "ver", "version", "zip", "download", "downloads", "export",
+    "submitted", "v", "ver", "version", "zip", "download", "downloads", "export", "my",
+    "new", "fixed", "revised", "resubmit", "resubmission", "updated", "draft", "work",
     "과제", "제출", "최종", "최종본", "사본", "복사본", "수정", "수정본", "지각", "지각제출",
     "다운로드",
+}  # fmt: skip
+# a folder with one of these words in its name wraps a download, even if it also has a name
+WRAPPER_WORDS = {
+    "submission", "submissions", "submitted", "download", "downloads", "export", "late",
+    "지각", "지각제출",
 }  # fmt: skip
 
 
@@ -138,7 +144,11 @@ def student_name(text: str, assignments: list[str]) -> StudentName:
 
 
 def is_wrapper(folder: str, assignments: list[str]) -> bool:
-    """Whether a folder's name names nobody (``03_backprop submissions``, ``late.zip``)."""
+    """Whether a folder wraps a download: its name names nobody (``03_backprop``,
+    ``late.zip``) or says what it holds (``AI 과제3 submissions``, ``제출물``)."""
+    words = set(name_words(folder))
+    if words & WRAPPER_WORDS or any(w.startswith(("제출", "다운로드")) for w in words):
+        return True
     return not student_name(folder, assignments)
 
 

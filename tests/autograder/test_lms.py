@@ -48,7 +48,7 @@ def stored(course: Course) -> dict[str, str]:
     return found
 
 
-WRAP = "03_backprop submissions/"
+WRAP = "인공지능 과제3 submissions/"  # decomposed in the macOS entry below
 DOWNLOAD = [
     Entry(f"{WRAP}박서준 - 과제3.ipynb", notebook("박서준"), "cp949"),
     Entry(f"{WRAP}박서윤 - 과제3.ipynb", notebook("박서윤"), "cp949"),
