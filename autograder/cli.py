@@ -158,7 +158,7 @@ def _show_collected(course: Course, entries, roster: Roster | None, dry_run: boo
     if roster is not None:
         unknown = sorted({e.name for e in entries if e.status == "unmatched" and e.name})
         if unknown:
-            print(f"names not on the roster ({roster.source}): {', '.join(unknown)}")
+            print(f"names the roster ({roster.source}) lacks or holds twice: {', '.join(unknown)}")
         handed_in = {e.student for e in entries if e.student}
         missing = [f"{n} {roster.name_of(n)}" for n in roster.students if n not in handed_in]
         if missing:

@@ -212,7 +212,7 @@ class Course:
         if not self.db_path.is_file():
             raise CourseError(
                 f"no gradebook in {self.root}: the student versions were not generated; "
-                f"run `{self.command('generate')}` first"
+                f"run `{self.command('generate', *assignments)}` first"
             )
         from nbgrader.api import MissingEntry
 

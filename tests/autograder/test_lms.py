@@ -271,7 +271,7 @@ def test_a_roster_maps_names_to_student_numbers(
     argv = ["collect", str(archive), "--roster", str(roster), "--course-dir", str(course.root)]
     assert main(argv) == 3
     out = capsys.readouterr().out
-    assert "names not on the roster" in out and "홍길동" in out
+    assert "lacks or holds twice" in out and "홍길동" in out
     assert "2021000003 김민준" in out  # on the roster, nothing handed in
 
 
@@ -303,5 +303,5 @@ def test_grade_before_generate_writes_nothing(course: Course, tmp_path: Path, ca
     archive = write_zip(tmp_path / "download.zip", DOWNLOAD[:2])
     assert main(["grade", "3", "--source", str(archive), "--course-dir", str(course.root)]) == 2
     err = capsys.readouterr().err
-    assert f"run `./run course generate --course-dir {course.root}` first" in err
+    assert f"run `./run course generate 03_backprop --course-dir {course.root}` first" in err
     assert not course.root.exists()
