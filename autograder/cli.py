@@ -189,7 +189,8 @@ def _grade_printer():
             print(header)
             printed.append(True)
         score = "" if result.score is None else f"{result.score:g}/{result.max_score:g}"
-        line = f"{result.assignment:<22} {result.student:<16} {result.status:<10} {score:>9}"
+        student = result.student + " " * max(0, 16 - _width(result.student))
+        line = f"{result.assignment:<22} {student} {result.status:<10} {score:>9}"
         print(f"{line}  {'; '.join(result.notes)}", flush=True)
 
     return show
