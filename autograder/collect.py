@@ -94,11 +94,13 @@ class CollectEntry:
 
 
 def normalise_student(name: str) -> str:
-    """A student id nbgrader can use as a folder name: its words, lower case, joined by ``_``.
+    """A student id nbgrader can use as a folder name: lower case, words joined by ``_``.
 
-    Letters of any script are kept (``박서준``), so different names stay different ids.
+    Letters of any script and digits are kept (``박서준``, ``student007``), so different
+    names stay different ids.
     """
-    return "_".join(tokens(name))
+    text = unicodedata.normalize("NFC", name).lower()
+    return "_".join(w for w in re.split(r"[\W_]+", text) if w)
 
 
 # gathering the files -------------------------------------------------------------------
@@ -288,10 +290,12 @@ class _Matcher:
             found = student_name(Path(owner).name, self.assignments)
             found.number = found.number or from_file.number
         elif from_file.name and not from_file.number:
-            named, _, _ = mentioned_assignment(name_words(stem), self.assignments)
+            named, _, _ = mentioned_assignment(name_words(stem, self.assignments), self.assignments)
             if not named:
                 entry.notes.append(f"student '{from_file.name}' read from the file name")
-        name_says, _, rivals = mentioned_assignment(name_words(stem), self.assignments)
+        name_says, _, rivals = mentioned_assignment(
+            name_words(stem, self.assignments), self.assignments
+        )
         name_says = folder_says or name_says
         if rivals and not folder_says:
             entry.notes.append(f"the file name mentions several assignments: {rivals}")
@@ -483,7 +487,7 @@ def _check_people(entries: list[CollectEntry]) -> None:
                 problems.append(f"different people would share the id {student}: {files}")
     if problems:
         raise CourseError(
-            "\n  ".join(problems) + "\nRename the files (add the student number) or pass "
+            "\n  ".join(problems) + "\nCorrect the names or numbers in the file names, or pass "
             "--roster, then collect again; nothing was written."
         )
 

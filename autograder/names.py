@@ -18,6 +18,7 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,9 +64,22 @@ def tokens(text: str) -> list[str]:
     return re.findall(r"[^\W\d_]+|\d+", text)
 
 
-def name_words(name: str) -> list[str]:
-    """The words of a file or folder name, without the site's ``(1)`` for a second upload."""
-    return tokens(re.sub(r"\s*\(\d+\)\s*$", "", name))
+def name_words(name: str, assignments: Sequence[str] = ()) -> list[str]:
+    """The words of a file or folder name, without the site's ``(1)`` for a second upload.
+
+    An id such as ``student007`` or ``alice2`` stays one word; ``hw3``, ``과제3`` and
+    ``backprop2`` (a site's word or an assignment's title, then a number) are two.
+    """
+    titles = {w for a in assignments for w in tokens(a.partition("_")[2])}
+    text = unicodedata.normalize("NFC", re.sub(r"\s*\(\d+\)\s*$", "", name)).lower()
+    words: list[str] = []
+    for chunk in re.split(r"[\W_]+", text):
+        glued = re.fullmatch(r"([a-z]{2,})(\d+)", chunk)
+        if glued and glued.group(1) not in NOISE | titles:
+            words.append(chunk)
+        else:
+            words += tokens(chunk)
+    return words
 
 
 def _find(words: list[str], needle: list[str]) -> int:
@@ -127,7 +141,7 @@ def student_name(text: str, assignments: list[str]) -> StudentName:
     >>> student_name("2021123456_박서준_과제3 (1)", ["03_backprop"])
     StudentName(number='2021123456', name='박서준')
     """
-    words = name_words(text)
+    words = name_words(text, assignments)
     _, used, _ = mentioned_assignment(words, assignments)
     found = StudentName()
     kept = []
@@ -146,7 +160,7 @@ def student_name(text: str, assignments: list[str]) -> StudentName:
 def is_wrapper(folder: str, assignments: list[str]) -> bool:
     """Whether a folder wraps a download: its name names nobody (``03_backprop``,
     ``late.zip``) or says what it holds (``AI 과제3 submissions``, ``제출물``)."""
-    words = set(name_words(folder))
+    words = set(name_words(folder, assignments))
     if words & WRAPPER_WORDS or any(w.startswith(("제출", "다운로드")) for w in words):
         return True
     return not student_name(folder, assignments)

@@ -125,6 +125,17 @@ def test_a_student_number_is_the_id_and_lends_itself_to_the_same_name(
     }
 
 
+def test_folders_named_by_id_stay_apart(course: Course, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    for i in range(3):  # nbgrader's layout, ids with digits
+        (inbox / f"student00{i}" / A).mkdir(parents=True)
+        (inbox / f"student00{i}" / A / f"{A}.ipynb").write_bytes(notebook(f"student00{i}"))
+    (inbox / "alice2").mkdir()
+    (inbox / "alice2" / "hw3.ipynb").write_bytes(notebook("alice2"))
+    collect(course, inbox)
+    assert stored(course) == {s: s for s in ("student000", "student001", "student002", "alice2")}
+
+
 def test_two_people_under_one_id_stop_before_anything_is_written(
     course: Course, tmp_path: Path
 ) -> None:

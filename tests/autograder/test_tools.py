@@ -44,13 +44,15 @@ NAMES = {
     "2021123456_한지우_03_backprop_20241105": ("03_backprop", "2021123456", "한지우"),
     "Park Seoyeon_backprop_late": ("03_backprop", "", "park_seoyeon"),
     "PARK Seojun - Assignment 3 - final": ("03_backprop", "", "park_seojun"),
+    "student007_hw3": ("03_backprop", "", "student007"),
+    "alice2 - backprop2": ("03_backprop", "", "alice2"),
 }
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_file_names_say_assignment_and_student(name: str) -> None:
     assignment, number, student = NAMES[name]
-    found, _, rivals = mentioned_assignment(name_words(name), ASSIGNMENTS)
+    found, _, rivals = mentioned_assignment(name_words(name, ASSIGNMENTS), ASSIGNMENTS)
     assert (found, rivals) == (assignment, [])
     assert student_name(name, ASSIGNMENTS) == StudentName(number, student)
 
