@@ -308,7 +308,8 @@ def autograde(
     if unknown:
         raise CourseError(
             f"no submission of {', '.join(assignments)} from: {', '.join(unknown)} "
-            "(student ids are the folder names in submitted/)"
+            "(student ids are the folder names in submitted/); to collect one, run "
+            f"`{course.command('collect', 'FILE', '--student', unknown[0])}`"
         )
     course.backup_gradebook("before-autograde")
     for who in todo.values():
