@@ -96,11 +96,11 @@ class CollectEntry:
 def normalise_student(name: str) -> str:
     """A student id nbgrader can use as a folder name: lower case, words joined by ``_``.
 
-    Letters of any script and digits are kept (``박서준``, ``student007``), so different
-    names stay different ids.
+    Letters of any script, digits, ``.`` and ``-`` are kept (``박서준``, ``student-007``),
+    so different names stay different ids.
     """
     text = unicodedata.normalize("NFC", name).lower()
-    return "_".join(w for w in re.split(r"[\W_]+", text) if w)
+    return re.sub(r"[^\w.-]+", "_", text).strip("._-")
 
 
 # gathering the files -------------------------------------------------------------------
@@ -287,7 +287,10 @@ class _Matcher:
         from_file = student_name(stem, self.assignments)
         found = from_file
         if owner is not None:
-            found = student_name(Path(owner).name, self.assignments)
+            folder = Path(owner).name
+            found = student_name(folder, self.assignments)
+            if found.name == "_".join(name_words(folder, self.assignments)):
+                found.name = normalise_student(folder)  # an id as given: keep its . and -
             found.number = found.number or from_file.number
         elif from_file.name and not from_file.number:
             named, _, _ = mentioned_assignment(name_words(stem, self.assignments), self.assignments)
@@ -336,9 +339,9 @@ class _Matcher:
         if number:
             entry.student = number
             known = self.roster.name_of(number)
-            if known and found.name and script(known) != script(found.name):
-                pass  # a romanised name beside a Hangul one: nothing to compare
-            elif known and found.name and _key(known) != _key(found.name) and found.number:
+            # a romanised name beside a Hangul one cannot be compared
+            comparable = known and found.name and script(known) == script(found.name)
+            if comparable and found.number and _key(known) != _key(found.name):
                 entry.notes.append(f"the roster's name for {number} is {known}")
         else:
             entry.status = "unmatched"

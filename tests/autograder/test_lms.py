@@ -130,10 +130,12 @@ def test_folders_named_by_id_stay_apart(course: Course, tmp_path: Path) -> None:
     for i in range(3):  # nbgrader's layout, ids with digits
         (inbox / f"student00{i}" / A).mkdir(parents=True)
         (inbox / f"student00{i}" / A / f"{A}.ipynb").write_bytes(notebook(f"student00{i}"))
-    (inbox / "alice2").mkdir()
-    (inbox / "alice2" / "hw3.ipynb").write_bytes(notebook("alice2"))
+    for who in ("alice2", "log-of-zero", "j.doe"):  # one folder per student
+        (inbox / who).mkdir()
+        (inbox / who / "hw3.ipynb").write_bytes(notebook(who))
     collect(course, inbox)
-    assert stored(course) == {s: s for s in ("student000", "student001", "student002", "alice2")}
+    ids = ("student000", "student001", "student002", "alice2", "log-of-zero", "j.doe")
+    assert stored(course) == {s: s for s in ids}
 
 
 def test_two_people_under_one_id_stop_before_anything_is_written(
