@@ -214,6 +214,7 @@ def _check_options(args: argparse.Namespace) -> None:
 
 def cmd_autograde(course: Course, args: argparse.Namespace) -> int:
     _check_options(args)
+    args.student = [collect_mod.normalise_student(s) for s in args.student or []]
     assignments = _handed_in(course, args)
     course.require_generated(assignments)
     if not assignments:
@@ -257,6 +258,7 @@ def cmd_autograde(course: Course, args: argparse.Namespace) -> int:
 
 
 def cmd_feedback(course: Course, args: argparse.Namespace) -> int:
+    args.student = [collect_mod.normalise_student(s) for s in args.student or []]
     assignments = course.resolve(args.assignments)
     course.require_generated([])
     return _feedback(course, assignments, args.student or None)
@@ -364,7 +366,8 @@ def cmd_grade(course: Course, args: argparse.Namespace) -> int:
 
 def cmd_remove_student(course: Course, args: argparse.Namespace) -> int:
     assignments = course.resolve(args.assignments) if args.assignments else None
-    for line in remove_student(course, args.student_id, assignments):
+    student = collect_mod.normalise_student(args.student_id)
+    for line in remove_student(course, student, assignments):
         print(line)
     if course.path("reports", "grades.csv").is_file():
         args.to = None

@@ -40,6 +40,7 @@ from autograder.course import Course, CourseError
 from autograder.names import (
     Roster,
     StudentName,
+    is_id,
     is_wrapper,
     mentioned_assignment,
     name_words,
@@ -289,8 +290,8 @@ class _Matcher:
         if owner is not None:
             folder = Path(owner).name
             found = student_name(folder, self.assignments)
-            if found.name == "_".join(name_words(folder, self.assignments)):
-                found.name = normalise_student(folder)  # an id as given: keep its . and -
+            if is_id(folder, self.assignments):
+                found.name = normalise_student(folder)  # as given: keep its digits, . and -
             found.number = found.number or from_file.number
         elif from_file.name and not from_file.number:
             named, _, _ = mentioned_assignment(name_words(stem, self.assignments), self.assignments)

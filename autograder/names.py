@@ -27,6 +27,7 @@ from autograder.course import CourseError
 __all__ = [
     "Roster",
     "StudentName",
+    "is_id",
     "is_wrapper",
     "mentioned_assignment",
     "name_key",
@@ -47,6 +48,11 @@ NOISE = {
     "new", "fixed", "revised", "resubmit", "resubmission", "updated", "draft", "work",
     "과제", "제출", "최종", "최종본", "사본", "복사본", "수정", "수정본", "지각", "지각제출",
     "다운로드",
+}  # fmt: skip
+# words that only a course site or a student's file name puts in a folder name
+SITE_WORDS = {
+    "assignsubmission", "onlinetext", "submission", "submissions", "submitted", "과제", "제출",
+    "지각", "지각제출", "최종",
 }  # fmt: skip
 # a folder with one of these words in its name wraps a download, even if it also has a name
 WRAPPER_WORDS = {
@@ -155,6 +161,22 @@ def student_name(text: str, assignments: list[str]) -> StudentName:
         kept.append(word)
     found.name = "_".join(kept)
     return found
+
+
+def is_id(folder: str, assignments: list[str]) -> bool:
+    """Whether a folder name is a student id as given (``student007``, ``log-of-zero``).
+
+    It is, unless it has spaces, a site's word, a student number or an assignment's id or
+    title in it (``Jung Minseo_482913_assignsubmission_file_``, ``박서준_과제3``): then the
+    name in it is read as in a file name.
+    """
+    if not re.fullmatch(r"[\w.-]+", unicodedata.normalize("NFC", folder)):
+        return False
+    words = name_words(folder, assignments)
+    if set(words) & SITE_WORDS or any(STUDENT_NUMBER.match(w) for w in words):
+        return False
+    named, used, _ = mentioned_assignment(words, assignments)
+    return not named or (len(used) == 1 and words[min(used)].isdigit())
 
 
 def is_wrapper(folder: str, assignments: list[str]) -> bool:

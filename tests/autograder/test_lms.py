@@ -130,11 +130,12 @@ def test_folders_named_by_id_stay_apart(course: Course, tmp_path: Path) -> None:
     for i in range(3):  # nbgrader's layout, ids with digits
         (inbox / f"student00{i}" / A).mkdir(parents=True)
         (inbox / f"student00{i}" / A / f"{A}.ipynb").write_bytes(notebook(f"student00{i}"))
-    for who in ("alice2", "log-of-zero", "j.doe"):  # one folder per student
+    for who in ("alice2", "log-of-zero", "j.doe", "loss-without-1-over-n"):  # a folder each
         (inbox / who).mkdir()
         (inbox / who / "hw3.ipynb").write_bytes(notebook(who))
     collect(course, inbox)
     ids = ("student000", "student001", "student002", "alice2", "log-of-zero", "j.doe")
+    ids += ("loss-without-1-over-n",)
     assert stored(course) == {s: s for s in ids}
 
 
