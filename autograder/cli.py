@@ -1,13 +1,16 @@
-"""``python -m autograder``: the instructor's commands, from sources to grades.
+"""``./run course`` (``python -m autograder``): the instructor's commands, from sources to grades.
 
 Run from the repository root. Every command takes ``--course-dir`` (default
-``autograder/course``); see ``autograder/README.md`` for the whole workflow.
+``autograder/course``); see ``autograder/README.md`` for the whole workflow. Each command
+checks its inputs (assignment names, the gradebook, the generated student versions, the
+submissions) before it writes anything, and its errors name the command to run next.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -15,7 +18,8 @@ from autograder import collect as collect_mod
 from autograder import report as report_mod
 from autograder.course import DEFAULT_COURSE_DIR, Course, CourseError
 from autograder.feedback import generate_feedback
-from autograder.grade import autograde
+from autograder.grade import autograde, remove_student
+from autograder.names import Roster
 from autograder.notebooks import nbgrader_meta, read_notebook, source_problems, strip_outputs
 from autograder.release import generate
 
@@ -24,12 +28,24 @@ __all__ = ["main"]
 EXIT_OK, EXIT_ERROR, EXIT_SOME_FAILED = 0, 2, 3
 
 
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _print_rows(rows: list[dict[str, str]], columns: list[str]) -> None:
-    widths = {c: max([len(c)] + [len(str(r.get(c, ""))) for r in rows]) for c in columns}
+    widths = {c: max([_width(c)] + [_width(str(r.get(c, ""))) for r in rows]) for c in columns}
     widths[columns[-1]] = 0  # the last column (notes) is not padded
-    print("  ".join(c.ljust(widths[c]) for c in columns).rstrip())
+
+    def line(cells: list[str]) -> str:
+        padded = [
+            t + " " * max(0, widths[c] - _width(t)) for c, t in zip(columns, cells, strict=True)
+        ]
+        return "  ".join(padded).rstrip()
+
+    print(line(columns))
     for r in rows:
-        print("  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns).rstrip())
+        print(line([str(r.get(c, "")) for c in columns]))
 
 
 def cmd_list(course: Course, args: argparse.Namespace) -> int:
@@ -118,20 +134,49 @@ def cmd_generate(course: Course, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_collect(course: Course, args: argparse.Namespace) -> int:
-    wanted = course.resolve(args.assignments) if args.assignments else None
-    entries = collect_mod.collect(course, Path(args.source), wanted, dry_run=args.dry_run)
-    _print_rows([e.row() for e in entries], ["file", "student", "assignment", "status", "notes"])
+def _collect(course: Course, args: argparse.Namespace, wanted: list[str] | None, dry_run: bool):
+    roster = Roster.read(args.roster) if args.roster else None
+    students = args.student or []
+    if len(students) > 1:
+        raise CourseError("collect takes at most one --student: the owner of every notebook")
+    return collect_mod.collect(
+        course,
+        Path(args.source),
+        wanted,
+        dry_run=dry_run,
+        roster=roster,
+        student=students[0] if students else None,
+        max_mb=args.max_size,
+    ), roster
+
+
+def _show_collected(course: Course, entries, roster: Roster | None, dry_run: bool) -> int:
+    columns = ["file", "student", "name", "assignment", "status", "notes"]
+    _print_rows([e.row() for e in entries], columns)
     counts = Counter(e.status for e in entries)
     print("\n" + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
-    if not args.dry_run:
+    if roster is not None:
+        unknown = sorted({e.name for e in entries if e.status == "unmatched" and e.name})
+        if unknown:
+            print(f"names the roster ({roster.source}) lacks or holds twice: {', '.join(unknown)}")
+        handed_in = {e.student for e in entries if e.student}
+        missing = [f"{n} {roster.name_of(n)}" for n in roster.students if n not in handed_in]
+        if missing:
+            print(f"on the roster, nothing handed in: {', '.join(missing)}")
+    if not dry_run:
         report = course.path("reports", "collect.csv")
         collect_mod.write_report(entries, report)
         print(f"report: {report}")
-    not_taken = counts["unmatched"]
+    not_taken = sum(counts[s] for s in collect_mod.NOT_TAKEN)
     if not_taken:
-        print(f"{not_taken} file(s) could not be matched: see the notes above.", file=sys.stderr)
+        print(f"{not_taken} notebook(s) were not collected: see the notes above.", file=sys.stderr)
     return EXIT_SOME_FAILED if not_taken else EXIT_OK
+
+
+def cmd_collect(course: Course, args: argparse.Namespace) -> int:
+    wanted = course.resolve(args.assignments) if args.assignments else None
+    entries, roster = _collect(course, args, wanted, args.dry_run)
+    return _show_collected(course, entries, roster, args.dry_run)
 
 
 def _grade_printer():
@@ -144,19 +189,37 @@ def _grade_printer():
             print(header)
             printed.append(True)
         score = "" if result.score is None else f"{result.score:g}/{result.max_score:g}"
-        line = f"{result.assignment:<22} {result.student:<16} {result.status:<10} {score:>9}"
+        student = result.student + " " * max(0, 16 - _width(result.student))
+        line = f"{result.assignment:<22} {student} {result.status:<10} {score:>9}"
         print(f"{line}  {'; '.join(result.notes)}", flush=True)
 
     return show
 
 
-def cmd_autograde(course: Course, args: argparse.Namespace) -> int:
+def _handed_in(course: Course, args: argparse.Namespace) -> list[str]:
+    """The assignments named, or else every assignment somebody handed in."""
     if args.assignments:
-        assignments = course.resolve(args.assignments)
-    else:  # every assignment somebody handed in
-        assignments = [
-            a for a in course.assignments() if any(course.path("submitted").glob(f"*/{a}"))
-        ]
+        return course.resolve(args.assignments)
+    return [a for a in course.assignments() if any(course.path("submitted").glob(f"*/{a}"))]
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    if args.timeout <= 0:
+        raise CourseError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    if args.jobs < 1:
+        raise CourseError(f"--jobs must be at least 1, got {args.jobs}")
+    if getattr(args, "max_size", 1) <= 0:
+        raise CourseError(f"--max-size must be a positive number of MB, got {args.max_size}")
+
+
+def cmd_autograde(course: Course, args: argparse.Namespace) -> int:
+    _check_options(args)
+    args.student = [collect_mod.normalise_student(s) for s in args.student or []]
+    assignments = _handed_in(course, args)
+    course.require_generated(assignments)
+    if not assignments:
+        print(f"nothing handed in yet: run `{course.command('collect', 'SOURCE')}` first")
+        return EXIT_OK
     from autograder.sandbox.jail import isolation
 
     print(isolation().describe(), flush=True)
@@ -173,11 +236,52 @@ def cmd_autograde(course: Course, args: argparse.Namespace) -> int:
     print("\n" + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no submissions"))
     print(f"status: {course.path('reports', 'autograde-status.csv')}")
     trouble = sum(n for s, n in counts.items() if s not in ("graded", "up to date"))
-    return EXIT_SOME_FAILED if trouble else EXIT_OK
+    code = EXIT_SOME_FAILED if trouble else EXIT_OK
+    if getattr(args, "then_all", False):
+        return code
+    # a regrade must not leave the old feedback and grades behind
+    stale = [
+        r
+        for r in results
+        if r.status == "graded"
+        and (args.student or course.path("feedback", r.student, r.assignment).is_dir())
+    ]
+    if stale:
+        print(f"\nfeedback of the {len(stale)} submission(s) graded again:")
+        for assignment in sorted({r.assignment for r in stale}):
+            who = [r.student for r in stale if r.assignment == assignment]
+            code = max(code, _feedback(course, [assignment], who))
+        if course.path("reports", "grades.csv").is_file():
+            args.to = None
+            code = max(code, cmd_export(course, args))
+    return code
 
 
 def cmd_feedback(course: Course, args: argparse.Namespace) -> int:
-    results = generate_feedback(course, course.resolve(args.assignments), args.student or None)
+    args.student = [collect_mod.normalise_student(s) for s in args.student or []]
+    assignments = course.resolve(args.assignments)
+    course.require_generated([])
+    return _feedback(course, assignments, args.student or None)
+
+
+def _feedback(
+    course: Course, assignments: list[str], students: list[str] | None, strict: bool = True
+) -> int:
+    """Write the feedback; ``strict``: a named student without a graded notebook is an error."""
+    if students:
+        graded = {
+            p.parent.name for a in assignments for p in course.path("autograded").glob(f"*/{a}")
+        }
+        unknown = sorted(set(students) - graded)
+        if unknown and strict:
+            raise CourseError(
+                f"nothing autograded for {', '.join(unknown)}: run "
+                f"`{course.command('autograde', *assignments, '--student', unknown[0])}` first"
+            )
+        students = [s for s in students if s in graded]
+        if not students:
+            return EXIT_OK
+    results = generate_feedback(course, assignments, students)
     rows = [
         {
             "assignment": r.assignment,
@@ -190,11 +294,12 @@ def cmd_feedback(course: Course, args: argparse.Namespace) -> int:
     ]
     _print_rows(rows, ["assignment", "student", "status", "file", "notes"])
     if not results:
-        print("no autograded submissions: run `python -m autograder autograde` first")
+        print(f"no autograded submissions: run `{course.command('autograde')}` first")
     return EXIT_SOME_FAILED if any(r.status != "written" for r in results) else EXIT_OK
 
 
 def cmd_export(course: Course, args: argparse.Namespace) -> int:
+    course.require_generated([])
     target = Path(args.to).resolve() if args.to else course.path("reports", "grades.csv")
     target.parent.mkdir(parents=True, exist_ok=True)
     run = course.nbgrader("export", f"--to={target}")
@@ -217,16 +322,57 @@ def cmd_report(course: Course, args: argparse.Namespace) -> int:
 
 
 def cmd_grade(course: Course, args: argparse.Namespace) -> int:
-    """collect + autograde + feedback + export + report."""
+    """collect + autograde + feedback + export + report; with --student, that student only.
+
+    Everything is checked first: the names, the gradebook, the generated assignments, and
+    what the source holds (a dry run of the collection), so a mistake writes nothing.
+    """
+    _check_options(args)
+    wanted = course.resolve(args.assignments) if args.assignments else None
+    course.require_generated(wanted or [])
     codes = []
     if args.source:
-        codes.append(cmd_collect(course, args))
+        entries, _ = _collect(course, args, wanted, dry_run=True)
+        found = sorted(
+            {
+                e.assignment
+                for e in entries
+                if e.assignment and not e.status.startswith(("ignored", "unmatched"))
+            }
+        )
+        course.require_generated(found)
+        if args.student and not any(
+            e.status in ("collected", "replaced", "unchanged") for e in entries
+        ):
+            which = " or ".join(wanted or found or ["any assignment"])
+            raise CourseError(f"{args.source} holds no notebook of {which}")
+        entries, roster = _collect(course, args, wanted, dry_run=False)
+        codes.append(_show_collected(course, entries, roster, dry_run=False))
+        if not args.assignments:
+            args.assignments = found
+        if args.student:
+            args.student = [collect_mod.normalise_student(s) for s in args.student]
+            args.force = True  # the point of a regrade
+    elif args.student:
+        args.student = [collect_mod.normalise_student(s) for s in args.student]
+    args.then_all = True
     codes.append(cmd_autograde(course, args))
-    codes.append(cmd_feedback(course, args))
+    codes.append(_feedback(course, _handed_in(course, args), args.student or None, strict=False))
     args.to = None
     codes.append(cmd_export(course, args))
     codes.append(cmd_report(course, args))
     return max(codes)
+
+
+def cmd_remove_student(course: Course, args: argparse.Namespace) -> int:
+    assignments = course.resolve(args.assignments) if args.assignments else None
+    student = collect_mod.normalise_student(args.student_id)
+    for line in remove_student(course, student, assignments):
+        print(line)
+    if course.path("reports", "grades.csv").is_file():
+        args.to = None
+        return cmd_export(course, args)
+    return EXIT_OK
 
 
 def cmd_nbgrader(course: Course, args: argparse.Namespace) -> int:
@@ -243,7 +389,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"the course directory (default: {DEFAULT_COURSE_DIR})",
     )
     parser = argparse.ArgumentParser(
-        prog="python -m autograder",
+        prog="./run course",
         description="Generate, collect, autograde, give feedback on and report the assignments.",
         parents=[common],
     )
@@ -263,10 +409,32 @@ def _parser() -> argparse.ArgumentParser:
     add("generate", cmd_generate, "write the student versions to release/ (nbgrader)")
     p = add("validate", cmd_validate, "run the tests: sources must pass, releases must fail")
     p.add_argument("--timeout", type=float, default=900, help="seconds per notebook")
-    p = add("collect", cmd_collect, "copy submissions from a folder or zip into submitted/", False)
-    p.add_argument("source", help="a folder or a .zip of submitted notebooks")
+
+    def collect_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--roster",
+            help="the class list (CSV: student number, name, optional email; UTF-8 or CP949): "
+            "student ids become student numbers",
+        )
+        p.add_argument(
+            "--max-size",
+            type=float,
+            default=collect_mod.MAX_NOTEBOOK_MB,
+            metavar="MB",
+            help=f"skip notebooks larger than this (default {collect_mod.MAX_NOTEBOOK_MB:g} MB)",
+        )
+
+    p = add(
+        "collect",
+        cmd_collect,
+        "copy submissions from a folder, a zip or one notebook into submitted/",
+        False,
+    )
+    p.add_argument("source", help="a folder, a .zip or an .ipynb of submitted notebooks")
     p.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
     p.add_argument("--dry-run", action="store_true", help="report only, write nothing")
+    p.add_argument("--student", action="append", help="the student every notebook belongs to")
+    collect_options(p)
 
     def grading_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--student", action="append", help="only this student (repeatable)")
@@ -289,10 +457,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--to", help="the CSV file (default: COURSE_DIR/reports/grades.csv)")
     add("report", cmd_report, "pass rate of every test across the class (table and plot)")
     p = add("grade", cmd_grade, "collect, autograde, feedback, export and report in one go", False)
-    p.add_argument("--source", help="a folder or .zip of submissions to collect first")
+    p.add_argument("--source", help="a folder, .zip or .ipynb of submissions to collect first")
     p.add_argument("assignments", nargs="*", help="ids, numbers or titles (default: all)")
     p.set_defaults(dry_run=False)
     grading_options(p)
+    collect_options(p)
+    p = add(
+        "remove-student",
+        cmd_remove_student,
+        "take a student (or one submission) out of the gradebook and the course folders",
+        False,
+    )
+    p.add_argument("student_id", help="the student id (a folder name in submitted/)")
+    p.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
     p = add("nbgrader", cmd_nbgrader, "run any nbgrader command in the course directory", False)
     p.add_argument("nbgrader_args", nargs=argparse.REMAINDER, help="e.g. formgrader, db ...")
     return parser

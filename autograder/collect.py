@@ -1,18 +1,25 @@
-"""Collect submissions from a folder or a zip file into nbgrader's ``submitted`` layout.
+"""Collect submissions (a folder, a zip or one notebook) into nbgrader's ``submitted`` layout.
 
 Accepted inputs, mixed freely:
 
 * nbgrader's layout: ``<student>/<assignment>/<anything>.ipynb``;
 * one folder per student: ``<student>/<assignment name>.ipynb``, e.g. ``alice/03_backprop.ipynb``;
-* a flat folder, as an LMS download gives it: ``<student>_<assignment>....ipynb``, e.g.
-  ``alice_03_backprop.ipynb`` or ``Alice Smith - backprop (1).ipynb``;
-* a zip file of any of these.
+* a flat folder, as a course site's download gives it: ``<student>_<assignment>....ipynb``,
+  e.g. ``2021123456_박서준_과제3.ipynb`` or ``Park Seoyeon - backprop (1).ipynb``;
+* a zip file of any of these (zips inside it are opened too), or a single ``.ipynb``.
 
-The assignment comes from the folder or file name (``03_backprop``, ``03`` or ``backprop``)
-and, when the name says nothing or disagrees, from the notebook itself: its nbgrader cell
-ids belong to exactly one assignment. Every file gets a line in the report: collected,
-unchanged, replaced (the previous copy is kept in ``backups/``), or not collected and why.
-The input is only read, never changed.
+Who handed a file in comes from :mod:`autograder.names`: a student number in the name is
+the id; otherwise the name (Hangul kept, Latin lower-cased), mapped to a student number when a
+roster is given. A folder whose name names nobody (``03_backprop submissions``, ``late.zip``)
+or that holds the files of several students wraps a download and is not a student. The
+assignment comes from the folder or file name and, when the name says nothing or disagrees,
+from the notebook itself: its nbgrader cell ids belong to exactly one assignment.
+
+Every file gets a line in the report: collected, unchanged, replaced (the previous copy is
+kept in ``backups/``), or not collected and why. Problems that would grade somebody under
+the wrong name (two people with one id, two equally new files of one student, a source
+without a notebook) stop the collection before anything is written. The input is only read,
+never changed.
 """
 
 from __future__ import annotations
@@ -22,18 +29,37 @@ import datetime as dt
 import os
 import re
 import shutil
+import stat
 import tempfile
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.course import Course, CourseError
+from autograder.names import (
+    Roster,
+    StudentName,
+    is_id,
+    is_wrapper,
+    mentioned_assignment,
+    name_words,
+    script,
+    student_name,
+    tokens,
+)
 from autograder.notebooks import NotebookError, grade_ids, read_notebook
 
-__all__ = ["CollectEntry", "collect", "normalise_student"]
+__all__ = ["CollectEntry", "collect", "normalise_student", "write_report"]
 
 MAX_ZIP_BYTES = 2_000_000_000  # refuse to unpack more than this (zip bombs)
+MAX_NOTEBOOK_MB = 20.0  # a bigger notebook is reported and skipped, never read
+MAX_ZIP_DEPTH = 3  # zips inside zips inside zips
 IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
+IGNORED_FILES = {"desktop.ini", "thumbs.db"}
+NOT_TAKEN = ("unmatched", "too large", "refused")
+_UTF8_FLAG = 0x800
+_RESUBMISSION = re.compile(r"\((\d+)\)\s*$")
 
 
 @dataclass
@@ -43,59 +69,185 @@ class CollectEntry:
     source: str
     student: str = ""
     assignment: str = ""
-    status: str = ""  # collected | unchanged | replaced | duplicate | unmatched | ignored
+    status: str = ""  # collected | unchanged | replaced | duplicate | unmatched | ignored |
+    #                  too large | refused
     notes: list[str] = field(default_factory=list)
     mtime: float = 0.0
     path: Path | None = None
+    name: str = ""  # the student's name as the file or folder gives it
+    number: str = ""  # the student number the file or folder gives
 
     def row(self) -> dict[str, str]:
         return {
             "file": self.source,
             "student": self.student,
+            "name": self.name,
             "assignment": self.assignment,
             "status": self.status,
             "notes": "; ".join(self.notes),
         }
 
+    @property
+    def resubmission(self) -> int:
+        """The site's counter of a later upload: 2 for ``name (2).ipynb``, else 0."""
+        match = _RESUBMISSION.search(Path(self.source).stem)
+        return int(match.group(1)) if match else 0
+
 
 def normalise_student(name: str) -> str:
-    """A student id nbgrader can use as a folder name: lower case, ``[a-z0-9._-]`` only."""
-    ident = re.sub(r"[^a-z0-9._-]+", "_", name.strip().lower()).strip("._-")
-    return ident
+    """A student id nbgrader can use as a folder name: lower case, words joined by ``_``.
 
-
-def _normalise(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-
-
-def _named(text: str, assignments: list[str]) -> tuple[str | None, int, list[str]]:
-    """The assignment a name mentions, where the mention starts, and any rivals.
-
-    A name can mention an assignment by its id (``03_backprop``, strongest), its title
-    (``backprop``) or its number (``03``, weakest), as a whole ``_``-separated word. The
-    strongest mention wins; two assignments mentioned equally strongly are ambiguous.
+    Letters of any script, digits, ``.`` and ``-`` are kept (``박서준``, ``student-007``),
+    so different names stay different ids.
     """
-    norm = _normalise(text)
-    best: dict[str, tuple[int, int]] = {}  # assignment -> (strength, start)
-    for a in assignments:
-        number, _, title = a.partition("_")
-        for strength, word in ((3, a), (2, title), (1, number)):
-            match = re.search(rf"(?:^|_)({re.escape(word)})(?:_|$)", norm) if word else None
-            if match:
-                best[a] = (strength, match.start(1))
+    text = unicodedata.normalize("NFC", name).lower()
+    return re.sub(r"[^\w.-]+", "_", text).strip("._-")
+
+
+# gathering the files -------------------------------------------------------------------
+@dataclass
+class _File:
+    rel: str  # the path shown in the report, zips inside zips included
+    path: Path | None  # where it can be read; None when it was not extracted
+    mtime: float = 0.0
+    problem: str = ""  # why it is refused or skipped
+    status: str = ""
+
+
+def _entry_name(info: zipfile.ZipInfo) -> str:
+    """The entry's name, decoded right: UTF-8 when flagged, else UTF-8 or CP949 bytes.
+
+    Python decodes names without the UTF-8 flag as CP437; encoding back gives the bytes.
+    Korean Windows writes CP949 without the flag, some Linux and macOS tools UTF-8.
+    """
+    name = info.filename
+    if not info.flag_bits & _UTF8_FLAG:
+        try:
+            raw = name.encode("cp437")
+        except UnicodeEncodeError:
+            raw = b""
+        for encoding in ("utf-8", "cp949"):
+            try:
+                name = raw.decode(encoding) if raw else name
                 break
-    if not best:
-        return None, 0, []
-    top = max(strength for strength, _ in best.values())
-    leaders = sorted(a for a, (strength, _) in best.items() if strength == top)
-    if len(leaders) > 1:
-        return None, 0, leaders
-    return leaders[0], best[leaders[0]][1], []
+            except UnicodeDecodeError:
+                continue
+    return unicodedata.normalize("NFC", name.replace("\\", "/"))
 
 
+def _skipped(rel: str) -> bool:
+    parts = rel.split("/")
+    return (
+        bool(set(parts) & IGNORED_PARTS)
+        or any(p.startswith(".") for p in parts)
+        or parts[-1].lower() in IGNORED_FILES
+    )
+
+
+def _copy_limited(src, dest: Path, limit: int) -> bool:
+    """Stream ``src`` to ``dest``; False (and nothing kept) if it is longer than ``limit``."""
+    written = 0
+    with open(dest, "wb") as out:
+        while chunk := src.read(1 << 20):
+            written += len(chunk)
+            if written > limit:
+                break
+            out.write(chunk)
+    if written > limit:
+        dest.unlink()
+        return False
+    return True
+
+
+class _Gatherer:
+    def __init__(self, tmp: Path, max_bytes: int) -> None:
+        self.tmp, self.max_bytes = tmp, max_bytes
+        self.files: list[_File] = []
+        self.unzipped = 0
+
+    def _scratch(self, suffix: str) -> Path:
+        self.unzipped += 1
+        return self.tmp / f"{self.unzipped}{suffix}"
+
+    def add(self, rel: str, path: Path, mtime: float, size: int, depth: int) -> None:
+        suffix = Path(rel).suffix.lower()
+        if suffix == ".zip":
+            if depth >= MAX_ZIP_DEPTH:
+                self.files.append(_File(rel, None, mtime, "zips nested too deep", "ignored"))
+            else:
+                self.unzip(path, rel, depth + 1)
+        elif suffix == ".ipynb" and size > self.max_bytes:
+            self.files.append(
+                _File(rel, None, mtime, f"{size / 1e6:.1f} MB, over the limit of "
+                      f"{self.max_bytes / 1e6:g} MB: not read", "too large")
+            )  # fmt: skip
+        else:
+            self.files.append(_File(rel, path, mtime))
+
+    def folder(self, root: Path) -> None:
+        for here, dirs, names in os.walk(root):  # does not follow symbolic links
+            base = Path(here)
+            dirs.sort()
+            for name in sorted(names + [d for d in dirs if (base / d).is_symlink()]):
+                path = base / name
+                rel = unicodedata.normalize("NFC", path.relative_to(root).as_posix())
+                if _skipped(rel):
+                    continue
+                if path.is_symlink():
+                    self.files.append(_File(rel, None, 0.0, "a symbolic link: not followed",
+                                            "refused"))  # fmt: skip
+                    continue
+                info = path.stat()
+                self.add(rel, path, info.st_mtime, info.st_size, 0)
+
+    def unzip(self, archive: Path, prefix: str, depth: int) -> None:
+        label = prefix or archive.name
+        try:
+            with zipfile.ZipFile(archive) as zf:
+                entries = [(info, _entry_name(info)) for info in zf.infolist()]
+                total = 0
+                for info, name in entries:
+                    parts = Path(name).parts
+                    if name.startswith("/") or ".." in parts or re.match(r"^[A-Za-z]:", name):
+                        raise CourseError(f"{label}: unsafe path {name!r} in the zip")
+                    total += info.file_size
+                    if total > MAX_ZIP_BYTES:
+                        raise CourseError(f"{label}: more than {MAX_ZIP_BYTES} bytes unpacked")
+                for info, name in entries:
+                    rel = f"{prefix}/{name}" if prefix else name
+                    if info.is_dir() or _skipped(rel):
+                        continue
+                    stamp = dt.datetime(*info.date_time).timestamp()
+                    if stat.S_ISLNK(info.external_attr >> 16):
+                        self.files.append(_File(rel, None, stamp, "a symbolic link: not followed",
+                                                "refused"))  # fmt: skip
+                        continue
+                    suffix = Path(name).suffix.lower()
+                    if suffix not in (".ipynb", ".zip"):
+                        self.files.append(_File(rel, None, stamp))
+                        continue
+                    limit = self.max_bytes if suffix == ".ipynb" else MAX_ZIP_BYTES
+                    if info.file_size > limit:
+                        self.add(rel, Path(), stamp, info.file_size, depth)
+                        continue
+                    dest = self._scratch(suffix)
+                    with zf.open(info) as src:
+                        if not _copy_limited(src, dest, limit):
+                            self.add(rel, Path(), stamp, limit + 1, depth)
+                            continue
+                    os.utime(dest, (stamp, stamp))
+                    self.add(rel, dest, stamp, info.file_size, depth)
+        except zipfile.BadZipFile:
+            raise CourseError(f"{label} is not a valid zip file") from None
+
+
+# matching --------------------------------------------------------------------------------
 class _Matcher:
-    def __init__(self, course: Course, assignments: list[str]) -> None:
+    def __init__(
+        self, course: Course, assignments: list[str], roster: Roster | None, student: str
+    ) -> None:
         self.assignments = assignments
+        self.roster, self.forced = roster, student
         self.ids = {}
         for a in assignments:
             try:
@@ -114,28 +266,44 @@ class _Matcher:
             return None, "its cells belong to no assignment (no nbgrader cell ids)"
         return best, ""
 
-    def match(self, rel: Path, path: Path) -> CollectEntry:
-        entry = CollectEntry(source=rel.as_posix(), mtime=path.stat().st_mtime, path=path)
-        dirs, stem = list(rel.parts[:-1]), rel.stem
-        folder_says = None
-        if dirs:
-            named, start, _ = _named(dirs[-1], self.assignments)
-            if named and start == 0 and _normalise(dirs[-1]) in _spellings(named):
-                folder_says = named  # nbgrader's layout: <student>/<assignment>/<file>
-        if folder_says:
-            name_says, student = folder_says, dirs[-2] if len(dirs) >= 2 else ""
-        else:
-            name_says, start, rivals = _named(stem, self.assignments)
-            if rivals:
-                entry.notes.append(f"the file name mentions several assignments: {rivals}")
-            student = _normalise(stem)[:start].strip("_") if name_says else ""
-            if not student and dirs:
-                student = dirs[-1]  # <student>/<file>
-            elif not student and not name_says:  # "alice.ipynb", never "06_cnn.ipynb"
-                student = re.split(r"[_\-\s.]+", stem.strip())[0]
-                if student:
-                    entry.notes.append(f"student id '{student}' guessed from the file name")
-        content_says, why = self.by_content(path)
+    def assignment_folder(self, folder: str) -> str | None:
+        """The assignment a folder of nbgrader's layout is named after (``03_backprop``, ``03``)."""
+        words = tokens(folder)
+        named, used, _ = mentioned_assignment(words, self.assignments)
+        return named if named and len(used) == len(words) else None
+
+    def match(self, file: _File, wrappers: set[str]) -> CollectEntry:
+        assert file.path is not None
+        rel = Path(file.rel)
+        entry = CollectEntry(source=file.rel, mtime=file.mtime, path=file.path)
+        dirs = [Path(*rel.parts[: i + 1]).as_posix() for i in range(len(rel.parts) - 1)]
+        stem = re.sub(r"\.ipynb$", "", rel.name, flags=re.IGNORECASE)
+        folder_says = self.assignment_folder(rel.parts[-2]) if dirs else None
+        # the student's folder: <student>/<assignment>/<file> or <student>/<file>
+        owner = dirs[-2] if folder_says and len(dirs) >= 2 else None
+        if not folder_says and dirs:
+            owner = dirs[-1]
+        if owner in wrappers:
+            owner = None
+        from_file = student_name(stem, self.assignments)
+        found = from_file
+        if owner is not None:
+            folder = Path(owner).name
+            found = student_name(folder, self.assignments)
+            if is_id(folder, self.assignments):
+                found.name = normalise_student(folder)  # as given: keep its digits, . and -
+            found.number = found.number or from_file.number
+        elif from_file.name and not from_file.number:
+            named, _, _ = mentioned_assignment(name_words(stem, self.assignments), self.assignments)
+            if not named:
+                entry.notes.append(f"student '{from_file.name}' read from the file name")
+        name_says, _, rivals = mentioned_assignment(
+            name_words(stem, self.assignments), self.assignments
+        )
+        name_says = folder_says or name_says
+        if rivals and not folder_says:
+            entry.notes.append(f"the file name mentions several assignments: {rivals}")
+        content_says, why = self.by_content(file.path)
         assignment = name_says
         if content_says and content_says != name_says:
             if name_says:
@@ -148,55 +316,66 @@ class _Matcher:
         elif why:
             entry.notes.append(why)
         entry.assignment = assignment or ""
-        entry.student = normalise_student(student)
-        if entry.student and entry.student != student.strip() and student in dirs:
-            entry.notes.append(f"student id '{student.strip()}' written as '{entry.student}'")
+        entry.name = found.name
+        self.identify(entry, found)
         if not entry.assignment:
             entry.status = "unmatched"
             entry.notes.append("cannot tell which assignment this is")
-        elif not entry.student:
+        elif not entry.student and not entry.status:
             entry.status = "unmatched"
             entry.notes.append("cannot tell which student this is")
         return entry
 
-
-def _spellings(assignment: str) -> set[str]:
-    number, _, title = assignment.partition("_")
-    return {assignment, number, title}
-
-
-def _unzip(archive: Path, target: Path) -> None:
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            total = 0
-            for info in zf.infolist():
-                name = Path(info.filename)
-                if name.is_absolute() or ".." in name.parts:
-                    raise CourseError(f"{archive.name}: unsafe path {info.filename!r} in the zip")
-                total += info.file_size
-                if total > MAX_ZIP_BYTES:
-                    raise CourseError(f"{archive.name}: more than {MAX_ZIP_BYTES} bytes unpacked")
-            for info in zf.infolist():
-                if info.is_dir():
-                    continue
-                dest = target / info.filename
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src, open(dest, "wb") as out:
-                    shutil.copyfileobj(src, out)
-                stamp = dt.datetime(*info.date_time).timestamp()
-                os.utime(dest, (stamp, stamp))
-    except zipfile.BadZipFile:
-        raise CourseError(f"{archive.name} is not a valid zip file") from None
+    def identify(self, entry: CollectEntry, found: StudentName) -> None:
+        if self.forced:
+            entry.student = self.forced
+            return
+        if not found:
+            return
+        if self.roster is None:
+            entry.student = found.number or found.name
+            entry.number = found.number
+            return
+        number, why = self.roster.find(found)
+        if number:
+            entry.student = number
+            known = self.roster.name_of(number)
+            # a romanised name beside a Hangul one cannot be compared
+            comparable = known and found.name and script(known) == script(found.name)
+            if comparable and found.number and _key(known) != _key(found.name):
+                entry.notes.append(f"the roster's name for {number} is {known}")
+        else:
+            entry.status = "unmatched"
+            entry.notes.append(why)
 
 
-def _files(root: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file()
-        and not (set(p.relative_to(root).parts) & IGNORED_PARTS)
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
+def _key(name: str) -> str:
+    return "".join(tokens(name))
+
+
+def _wrappers(files: list[_File], assignments: list[str], matcher: _Matcher) -> set[str]:
+    """Folders that wrap a download: they name nobody or hold the files of several students."""
+    folders: dict[str, set[str]] = {}
+    children: dict[str, set[str]] = {}
+    for file in files:
+        if file.path is None or not file.rel.lower().endswith(".ipynb"):
+            continue
+        parts = Path(file.rel).parts
+        for i in range(1, len(parts)):
+            folder = Path(*parts[:i]).as_posix()
+            folders.setdefault(folder, set())
+            if i + 1 < len(parts) and not matcher.assignment_folder(parts[i]):
+                children.setdefault(folder, set()).add(Path(*parts[: i + 1]).as_posix())
+        found = student_name(re.sub(r"\.ipynb$", "", parts[-1], flags=re.I), assignments)
+        if len(parts) > 1 and found:
+            folders[Path(*parts[:-1]).as_posix()].add(found.number or found.name)
+    return {
+        folder
+        for folder, people in folders.items()
+        if is_wrapper(Path(folder).name, assignments)
+        or len(people) > 1
+        or bool(children.get(folder))
+    }
 
 
 def collect(
@@ -204,53 +383,80 @@ def collect(
     source: Path,
     assignments: list[str] | None = None,
     dry_run: bool = False,
+    roster: Roster | None = None,
+    student: str | None = None,
+    max_mb: float = MAX_NOTEBOOK_MB,
 ) -> list[CollectEntry]:
-    """Copy the submissions found in ``source`` (folder or zip) into ``submitted/``.
+    """Copy the submissions found in ``source`` (folder, zip or notebook) into ``submitted/``.
 
     Parameters
     ----------
     course : Course
     source : path
-        A folder or a ``.zip`` file.
+        A folder, a ``.zip`` file or one ``.ipynb``.
     assignments : list of str, optional
         Only collect these assignments (ids); others are reported as ignored.
     dry_run : bool
         Report what would happen without writing anything.
+    roster : Roster, optional
+        The class list; student ids become student numbers, unknown names are unmatched.
+    student : str, optional
+        The id of the one student every notebook in ``source`` belongs to.
+    max_mb : float
+        Notebooks larger than this many megabytes are reported and skipped unread.
 
     Returns
     -------
     list of CollectEntry
         One per file found, in the order they were examined.
+
+    Raises
+    ------
+    CourseError
+        Before anything is written, if ``source`` holds no notebook, if two people would
+        get the same id, or if two different files of one student are equally new.
     """
     source = Path(source)
     if not source.exists():
         raise CourseError(f"{source} does not exist")
+    if max_mb <= 0:
+        raise CourseError(f"the size limit must be positive, got {max_mb} MB")
     all_assignments = course.assignments()
     wanted = assignments or all_assignments
-    matcher = _Matcher(course, all_assignments)
+    matcher = _Matcher(course, all_assignments, roster, normalise_student(student or ""))
+    if student and not matcher.forced:
+        raise CourseError(f"'{student}' cannot be a student id: it has no letter or digit")
     with tempfile.TemporaryDirectory(prefix="dlfs-collect-") as tmp:
-        root = source
-        if source.is_file():
-            if source.suffix.lower() != ".zip":
-                raise CourseError(f"{source} is neither a folder nor a .zip file")
-            root = Path(tmp)
-            _unzip(source, root)
+        gatherer = _Gatherer(Path(tmp), int(max_mb * 1e6))
+        if source.is_dir():
+            gatherer.folder(source)
+        elif source.suffix.lower() == ".zip":
+            gatherer.unzip(source, "", 1)
+        elif source.suffix.lower() == ".ipynb":
+            info = source.stat()
+            gatherer.add(source.name, source, info.st_mtime, info.st_size, 0)
+        else:
+            raise CourseError(f"{source} is neither a folder, a .zip nor an .ipynb file")
+        files = gatherer.files
+        if not any(f.rel.lower().endswith(".ipynb") for f in files):
+            raise CourseError(f"{source} holds no notebook (.ipynb): nothing to collect")
+        wrappers = _wrappers(files, all_assignments, matcher)
         entries = []
-        for path in _files(root):
-            rel = path.relative_to(root)
-            if path.suffix.lower() == ".zip":
-                entries.append(CollectEntry(rel.as_posix(), status="ignored", notes=["nested zip"]))
-                continue
-            if path.suffix.lower() != ".ipynb":
-                entries.append(
-                    CollectEntry(rel.as_posix(), status="ignored", notes=["not a notebook"])
-                )
-                continue
-            entry = matcher.match(rel, path)
-            if not entry.status and entry.assignment not in wanted:
-                entry.status = "ignored"
-                entry.notes.append("assignment not selected")
-            entries.append(entry)
+        for file in files:
+            if file.status:
+                entries.append(CollectEntry(file.rel, status=file.status, notes=[file.problem]))
+            elif not file.rel.lower().endswith(".ipynb"):
+                entries.append(CollectEntry(file.rel, status="ignored", notes=["not a notebook"]))
+            else:
+                entry = matcher.match(file, wrappers)
+                if not entry.status and entry.assignment not in wanted:
+                    entry.status = "ignored"
+                    entry.notes.append("assignment not selected")
+                entries.append(entry)
+        if roster is None and not matcher.forced:
+            _numbers_for_names(entries)
+        if not matcher.forced:  # --student: the instructor says whose they all are
+            _check_people(entries)
         _resolve_duplicates(entries)
         for entry in entries:
             if not entry.status:
@@ -258,20 +464,72 @@ def collect(
     return entries
 
 
+def _numbers_for_names(entries: list[CollectEntry]) -> None:
+    """A name that comes with one student number elsewhere in the download gets that number."""
+    numbers: dict[str, set[str]] = {}
+    for e in entries:
+        if e.number and e.name:
+            numbers.setdefault(e.name, set()).add(e.number)
+    for e in entries:
+        if not e.status and not e.number and len(numbers.get(e.name, ())) == 1:
+            (e.student,) = numbers[e.name]
+            e.notes.append(f"student number {e.student} taken from another file of {e.name}")
+
+
+def _check_people(entries: list[CollectEntry]) -> None:
+    """Two different names (in one script) under one id: stop before anything is written."""
+    names: dict[str, dict[tuple[str, str], str]] = {}
+    for e in entries:
+        if e.student and e.name and e.status in ("", "duplicate"):
+            names.setdefault(e.student, {}).setdefault((script(e.name), _key(e.name)), e.source)
+    problems = []
+    for student, seen in sorted(names.items()):
+        for kind in {k for k, _ in seen}:
+            clash = sorted((source, key) for (k, key), source in seen.items() if k == kind)
+            if len(clash) > 1:
+                files = ", ".join(f"{source} ({key})" for source, key in clash)
+                problems.append(f"different people would share the id {student}: {files}")
+    if problems:
+        raise CourseError(
+            "\n  ".join(problems) + "\nCorrect the names or numbers in the file names, or pass "
+            "--roster, then collect again; nothing was written."
+        )
+
+
 def _resolve_duplicates(entries: list[CollectEntry]) -> None:
     groups: dict[tuple[str, str], list[CollectEntry]] = {}
     for entry in entries:
         if not entry.status:
             groups.setdefault((entry.student, entry.assignment), []).append(entry)
+    ties = []
     for group in groups.values():
         if len(group) < 2:
             continue
-        group.sort(key=lambda e: (e.mtime, e.source))
+        group.sort(key=lambda e: (e.mtime, e.resubmission))
         newest = group[-1]
+        rival = group[-2]
+        if (rival.mtime, rival.resubmission) == (newest.mtime, newest.resubmission):
+            assert rival.path is not None and newest.path is not None
+            if rival.path.read_bytes() != newest.path.read_bytes():
+                ties.append(f"{rival.source} and {newest.source} (student {newest.student})")
         for older in group[:-1]:
             older.status = "duplicate"
-            older.notes.append(f"older than {newest.source}, which is the one collected")
+            if (older.mtime, older.resubmission) == (newest.mtime, newest.resubmission):
+                older.notes.append(f"the same as {newest.source}, which is the one collected")
+            elif older.mtime == newest.mtime:
+                older.notes.append(
+                    f"{newest.source} has the same time and a later upload number; "
+                    "it is the one collected"
+                )
+            else:
+                older.notes.append(f"older than {newest.source}, which is the one collected")
         newest.notes.append(f"newest of {len(group)} files for this student and assignment")
+    if ties:
+        raise CourseError(
+            "cannot tell which file is the newest: same time, no (1), (2) upload number:\n  "
+            + "\n  ".join(ties)
+            + "\nRemove the older one from the source, then collect again; nothing was written."
+        )
 
 
 def _store(course: Course, entry: CollectEntry, dry_run: bool) -> None:
@@ -295,7 +553,8 @@ def _store(course: Course, entry: CollectEntry, dry_run: bool) -> None:
         entry.notes.append("dry run: nothing written")
         return
     folder.mkdir(parents=True, exist_ok=True)
-    dest.write_bytes(data)
+    with open(entry.path, "rb") as src, open(dest, "wb") as out:
+        shutil.copyfileobj(src, out)
     stamp = dt.datetime.fromtimestamp(entry.mtime, tz=dt.timezone.utc)
     (folder / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
 
@@ -304,6 +563,6 @@ def write_report(entries: list[CollectEntry], path: Path) -> None:
     """Write the collection report as CSV."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, ["file", "student", "assignment", "status", "notes"])
+        writer = csv.DictWriter(fh, ["file", "student", "name", "assignment", "status", "notes"])
         writer.writeheader()
         writer.writerows(e.row() for e in entries)

@@ -10,8 +10,10 @@ A course directory holds ``nbgrader_config.py`` (written here; it loads the repo
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import sqlite3
@@ -26,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_COURSE_DIR = REPO / "autograder" / "course"
 
 CONFIG_TEMPLATE = '''\
-"""Written by `python -m autograder`; do not edit. The settings live in {shared}."""
+"""Written by `./run course` (python -m autograder); do not edit. The settings live in {shared}."""
 
 import os
 
@@ -149,8 +151,27 @@ class Course:
             p.name for p in self.source_dir.iterdir() if (p / f"{p.name}.ipynb").is_file()
         )
 
+    def title(self, assignment: str) -> str:
+        """The first ``# `` heading of an assignment's source (``Assignment 3 — Backprop...``)."""
+        try:
+            cells = json.loads(self.source_notebook(assignment).read_text(encoding="utf-8"))
+            for cell in cells.get("cells", []):
+                if cell.get("cell_type") == "markdown":
+                    source = cell.get("source", "")
+                    text = source if isinstance(source, str) else "".join(source)
+                    for line in text.splitlines():
+                        if line.startswith("# "):
+                            return line[2:].strip()
+        except (OSError, ValueError, AttributeError):
+            pass
+        return ""
+
     def resolve(self, names: list[str] | None) -> list[str]:
-        """Turn ``["03", "backprop", "05_cnn"]`` into assignment ids; all of them when empty.
+        """Turn ``["3", "03", "backprop", "05_cnn", "Backpropagation layers"]`` into assignment ids.
+
+        A name is an id, its number (``3`` or ``03``), the words after the number
+        (``backprop``), or the title of the notebook's first heading, whole or after its
+        dash or colon. No names means every assignment.
 
         Raises
         ------
@@ -162,16 +183,47 @@ class Course:
             return known
         chosen = []
         for name in names:
-            key = name.strip().lower().replace("-", "_")
-            hits = [a for a in known if a == key] or [
-                a for a in known if a.split("_", 1)[0] == key or a.split("_", 1)[-1] == key
-            ]
+            hits = [a for a in known if _spellings(a, self.title(a)) & {_words(name)}]
             if len(hits) != 1:
                 why = "matches no assignment" if not hits else f"is ambiguous ({', '.join(hits)})"
-                raise CourseError(f"'{name}' {why}; the assignments are: {', '.join(known)}")
+                raise CourseError(
+                    f"'{name}' {why}; the assignments are: {', '.join(known)} "
+                    f"(`{self.command('list')}` shows them)"
+                )
             if hits[0] not in chosen:
                 chosen.append(hits[0])
         return chosen
+
+    def command(self, *args: str) -> str:
+        """The command line to type: ``./run course generate 03 [--course-dir DIR]``."""
+        words = ["./run", "course", *args]
+        if self.root != DEFAULT_COURSE_DIR:
+            words += ["--course-dir", str(self.root)]
+        return " ".join(w if w == "./run" else shlex.quote(w) for w in words)
+
+    def require_generated(self, assignments: list[str]) -> None:
+        """Stop unless the gradebook exists and holds every one of ``assignments``.
+
+        Raises
+        ------
+        CourseError
+            Naming the ``generate`` command to run first.
+        """
+        if not self.db_path.is_file():
+            raise CourseError(
+                f"no gradebook in {self.root}: the student versions were not generated; "
+                f"run `{self.command('generate', *assignments)}` first"
+            )
+        from nbgrader.api import MissingEntry
+
+        with self.gradebook() as gb:
+            for a in assignments:
+                try:
+                    gb.find_assignment(a)
+                except MissingEntry:
+                    raise CourseError(
+                        f"{a} is not in the gradebook: run `{self.command('generate', a)}` first"
+                    ) from None
 
     # nbgrader ---------------------------------------------------------------------------
     def ensure(self) -> None:
@@ -268,6 +320,20 @@ class Course:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(path), str(target))
         return target
+
+
+def _words(text: str) -> str:
+    """A name without case, punctuation or leading zeros: ``03-Backprop`` is ``3 backprop``."""
+    words = re.findall(r"[^\W_]+", text.casefold())
+    return " ".join(str(int(w)) if w.isdigit() else w for w in words)
+
+
+def _spellings(assignment: str, title: str) -> set[str]:
+    number, _, rest = assignment.partition("_")
+    found = {_words(assignment), _words(number), _words(rest)}
+    if title:
+        found |= {_words(title), _words(re.split(r"\s+[—–:-]\s+|:\s*", title, maxsplit=1)[-1])}
+    return found - {""}
 
 
 def _scripts_on_path(env: dict[str, str] | os._Environ) -> None:

@@ -26,7 +26,7 @@ from nbgrader.api import MissingEntry
 from autograder.course import Course, CourseError
 from autograder.notebooks import NotebookError, nbgrader_meta, read_notebook
 
-__all__ = ["GradeResult", "autograde", "submissions", "write_status"]
+__all__ = ["GradeResult", "autograde", "remove_student", "submissions", "write_status"]
 
 STATUS_FIELDS = ["assignment", "student", "status", "score", "max_score", "seconds", "notes"]
 
@@ -62,21 +62,6 @@ def submissions(course: Course, assignment: str, students: list[str] | None = No
         return []
     found = sorted(p.parent.name for p in root.glob(f"*/{assignment}") if p.is_dir())
     return [s for s in found if not students or s in students]
-
-
-def _require_generated(course: Course, assignments: list[str]) -> None:
-    if not course.db_path.is_file():
-        raise CourseError(
-            f"no gradebook in {course.root}: run `python -m autograder generate` first"
-        )
-    with course.gradebook() as gb:
-        for a in assignments:
-            try:
-                gb.find_assignment(a)
-            except MissingEntry:
-                raise CourseError(
-                    f"{a} is not in the gradebook: run `python -m autograder generate {a}` first"
-                ) from None
 
 
 # nbgrader's warnings worth passing on. Edited and deleted cells are found by comparing
@@ -222,7 +207,7 @@ def _grade_one(
         others = sorted(p.name for p in folder.glob("*.ipynb"))
         result.notes.append(
             f"expected {notebook.name}, found {others or 'no notebook'}; "
-            "collect the submission with `python -m autograder collect` to rename it"
+            f"collect the submission with `{course.command('collect', 'FILE')}` to rename it"
         )
         return result
     try:
@@ -316,14 +301,15 @@ def autograde(
         raise CourseError(f"--timeout must be a positive number of seconds, got {timeout}")
     if jobs < 1:
         raise CourseError(f"--jobs must be at least 1, got {jobs}")
+    course.require_generated(assignments)
     course.ensure()
-    _require_generated(course, assignments)
     todo = {a: submissions(course, a, students) for a in assignments}
     unknown = sorted(set(students or ()) - {s for who in todo.values() for s in who})
     if unknown:
         raise CourseError(
             f"no submission of {', '.join(assignments)} from: {', '.join(unknown)} "
-            "(student ids are the folder names in submitted/)"
+            "(student ids are the folder names in submitted/); to collect one, run "
+            f"`{course.command('collect', 'FILE', '--student', unknown[0])}`"
         )
     course.backup_gradebook("before-autograde")
     for who in todo.values():
@@ -372,3 +358,74 @@ def write_status(course: Course, results: list[GradeResult]) -> Path:
         writer.writeheader()
         writer.writerows(rows[key] for key in sorted(rows))
     return path
+
+
+def remove_student(course: Course, student: str, assignments: list[str] | None = None) -> list[str]:
+    """Take a student (or only their ``assignments``) out of the gradebook and the folders.
+
+    The gradebook is backed up first and the student's folders in ``submitted``,
+    ``autograded`` and ``feedback`` are moved to ``backups/``, so nothing is lost; their
+    rows leave ``reports/autograde-status.csv``. Returns what was done, one line each.
+
+    Raises
+    ------
+    CourseError
+        Before changing anything, if there is no gradebook or the student is unknown.
+    """
+    if not course.db_path.is_file():
+        raise CourseError(f"no gradebook in {course.root}: nothing to remove")
+    folders = [
+        course.path(step, student, *([a] if assignments else []))
+        for step in ("submitted", "autograded", "feedback")
+        for a in (assignments or [""])
+    ]
+    folders = [f for f in folders if f.is_dir()]
+    with course.gradebook() as gb:
+        try:
+            record = gb.find_student(student)
+            in_gradebook = sorted(s.assignment.name for s in record.submissions)
+        except MissingEntry:
+            in_gradebook = None
+    if in_gradebook is None and not folders:
+        known = sorted(p.name for p in course.path("submitted").glob("*") if p.is_dir())
+        raise CourseError(
+            f"no student '{student}' in the gradebook or in submitted/; "
+            f"the students are: {', '.join(known) or 'none yet'}"
+        )
+    done = []
+    backup = course.backup_gradebook(f"before-removing-{student}")
+    if backup is not None:
+        done.append(f"gradebook backed up to {backup.relative_to(course.root)}")
+    if in_gradebook is not None:
+        with course.gradebook() as gb:
+            if assignments:
+                for a in assignments:
+                    if a in in_gradebook:
+                        gb.remove_submission(a, student)
+                        done.append(f"removed the submission of {a} from the gradebook")
+            else:
+                gb.remove_student(student)
+                done.append(
+                    f"removed {student} and {len(in_gradebook)} submission(s) from the gradebook"
+                )
+    for folder in folders:
+        kept = course.backup_file(folder, f"removed-{student}")
+        done.append(f"moved {folder.relative_to(course.root)} to {kept.relative_to(course.root)}")
+    for step in ("submitted", "autograded", "feedback"):
+        empty = course.path(step, student)
+        if empty.is_dir() and not any(empty.iterdir()):
+            empty.rmdir()
+    status = course.path("reports", "autograde-status.csv")
+    if status.is_file():
+        with open(status, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        kept_rows = [
+            r
+            for r in rows
+            if not (r["student"] == student and (not assignments or r["assignment"] in assignments))
+        ]
+        with open(status, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, STATUS_FIELDS)
+            writer.writeheader()
+            writer.writerows(kept_rows)
+    return done

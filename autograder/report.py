@@ -50,7 +50,11 @@ def pass_rates(course: Course, assignments: list[str]) -> list[TestStats]:
     Manually graded answers are not tests and are left out.
     """
     if not course.db_path.is_file():
-        raise CourseError(f"no gradebook in {course.root}: nothing has been graded yet")
+        raise CourseError(
+            f"no gradebook in {course.root}: nothing has been graded yet; run "
+            f"`{course.command('generate')}`, then "
+            f"`{course.command('grade', '--source', 'SOURCE')}`"
+        )
     stats = []
     with course.gradebook() as gb:
         for assignment in assignments:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -11,9 +12,16 @@ import pytest
 from autograder_helpers import ASSIGNMENTS, source_notebook, write_notebook
 
 from autograder.cli import main
-from autograder.collect import _named, collect
+from autograder.collect import collect
 from autograder.course import REPO, Course, CourseError
 from autograder.feedback import HIDDEN_NOTE, HideHiddenTests, check_feedback, find_leaks
+from autograder.names import (
+    StudentName,
+    mentioned_assignment,
+    name_words,
+    student_name,
+    tokens,
+)
 from autograder.notebooks import NotebookError, read_notebook, source_problems
 from autograder.sandbox.verdicts import explain_name_error, names_set_by_tests
 
@@ -25,27 +33,42 @@ def course(tmp_path: Path) -> Course:
 
 # matching names ---------------------------------------------------------------------------
 NAMES = {
-    "alice_03_backprop": ("03_backprop", "alice"),
-    "Bob Jones - loss_functions (1)": ("01_loss_functions", "bob_jones"),
-    "carol-05-final": ("05_cnn", "carol"),
-    "dave_cnn_v2": ("05_cnn", "dave"),
-    "06_deep_learning": ("06_deep_learning", ""),
-    "homework": (None, ""),
+    "alice_03_backprop": ("03_backprop", "", "alice"),
+    "Bob Jones - loss_functions (1)": ("01_loss_functions", "", "bob_jones"),
+    "carol-05-final": ("05_cnn", "", "carol"),
+    "dave_cnn_v2": ("05_cnn", "", "dave"),
+    "06_deep_learning": ("06_deep_learning", "", ""),
+    "homework": (None, "", ""),
+    "박서준 - 과제3": ("03_backprop", "", "박서준"),
+    "박서윤 - 과제3 (2)": ("03_backprop", "", "박서윤"),
+    "2021123456_한지우_03_backprop_20241105": ("03_backprop", "2021123456", "한지우"),
+    "Park Seoyeon_backprop_late": ("03_backprop", "", "park_seoyeon"),
+    "PARK Seojun - Assignment 3 - final": ("03_backprop", "", "park_seojun"),
+    "student007_hw3": ("03_backprop", "", "student007"),
+    "alice2 - backprop2": ("03_backprop", "", "alice2"),
 }
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_file_names_say_assignment_and_student(name: str) -> None:
-    assignment, student = NAMES[name]
-    found, start, rivals = _named(name, ASSIGNMENTS)
+    assignment, number, student = NAMES[name]
+    found, _, rivals = mentioned_assignment(name_words(name, ASSIGNMENTS), ASSIGNMENTS)
     assert (found, rivals) == (assignment, [])
-    if found:
-        prefix = name.lower().replace(" - ", "_").replace(" ", "_").replace("-", "_")[:start]
-        assert prefix.strip("_") == student
+    assert student_name(name, ASSIGNMENTS) == StudentName(number, student)
+
+
+def test_macos_decomposed_hangul_is_the_same_name() -> None:
+    nfd = unicodedata.normalize("NFD", "박서준")
+    assert nfd != "박서준"
+    assert student_name(nfd, ASSIGNMENTS).name == "박서준"
 
 
 def test_two_assignments_in_one_name_are_ambiguous() -> None:
-    assert _named("eve_backprop_and_cnn", ASSIGNMENTS) == (None, 0, ["03_backprop", "05_cnn"])
+    assert mentioned_assignment(tokens("eve_backprop_and_cnn"), ASSIGNMENTS) == (
+        None,
+        set(),
+        ["03_backprop", "05_cnn"],
+    )
 
 
 # collecting -------------------------------------------------------------------------------
@@ -132,7 +155,7 @@ def test_collect_refuses_unsafe_zip_and_missing_input(course: Course, tmp_path: 
     ("argv", "message"),
     [
         (["list", "99"], "'99' matches no assignment"),
-        (["autograde", "01"], "run `python -m autograder generate` first"),
+        (["autograde", "01"], "run `./run course generate"),
         (["report"], "nothing has been graded yet"),
         (["collect", "no/such/folder"], "does not exist"),
         (["autograde", "01", "--timeout", "0"], "positive number of seconds"),

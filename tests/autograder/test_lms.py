@@ -1,0 +1,321 @@
+"""Collecting course-site downloads: Korean names, encodings, wrappers, resubmissions, rosters.
+
+No nbgrader runs here (see ``test_lms_grading.py`` for those): the zips are built byte for
+byte like real exports (``lms_zips``), collected, and the course folders inspected.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from autograder_helpers import source_notebook, write_notebook
+from lms_zips import Entry, strays, write_zip, zip_bytes
+
+from autograder.cli import main
+from autograder.collect import CollectEntry, collect
+from autograder.course import Course, CourseError
+from autograder.names import Roster
+
+A = "03_backprop"
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Course:
+    return Course(tmp_path / "course")
+
+
+def notebook(who: str, assignment: str = A) -> bytes:
+    """A submission of ``assignment`` that differs from everybody else's."""
+    nb = source_notebook(assignment)
+    nb.cells.append(nbformat.v4.new_markdown_cell(f"handed in by {who}"))
+    return nbformat.writes(nb).encode()
+
+
+def by_source(entries: list[CollectEntry]) -> dict[str, CollectEntry]:
+    return {e.source: e for e in entries}
+
+
+def stored(course: Course) -> dict[str, str]:
+    """Student id -> whose notebook ended up in ``submitted/<id>/03_backprop``."""
+    found = {}
+    for path in course.path("submitted").glob(f"*/{A}/{A}.ipynb"):
+        nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+        found[path.parent.parent.name] = nb.cells[-1].source.removeprefix("handed in by ")
+    return found
+
+
+WRAP = "인공지능 과제3 submissions/"  # decomposed in the macOS entry below
+DOWNLOAD = [
+    Entry(f"{WRAP}박서준 - 과제3.ipynb", notebook("박서준"), "cp949"),
+    Entry(f"{WRAP}박서윤 - 과제3.ipynb", notebook("박서윤"), "cp949"),
+    Entry(f"{WRAP}한지우_03_backprop.ipynb", notebook("한지우"), "utf-8"),
+    Entry(f"{WRAP}2021123456_김민준_과제3.ipynb", notebook("김민준"), "utf-8-flag"),
+    Entry(f"{WRAP}오하은 - backprop.ipynb", notebook("오하은"), "nfd"),
+    Entry(f"{WRAP}Park Seoyeon - 03_backprop.ipynb", notebook("Park Seoyeon")),
+    Entry(f"{WRAP}Park Seojun - 03_backprop.ipynb", notebook("Park Seojun")),
+    Entry(f"{WRAP}Choi Yuna - 03_backprop.ipynb", notebook("Choi Yuna first")),
+    Entry(f"{WRAP}Choi Yuna - 03_backprop (1).ipynb", notebook("Choi Yuna")),
+    Entry(
+        f"{WRAP}Kang Minho - 03_backprop.ipynb",
+        notebook("Kang Minho old"),
+        date_time=(2026, 11, 4, 10, 0, 0),
+    ),
+    Entry(f"{WRAP}Kang Minho - 03_backprop (1).ipynb", notebook("Kang Minho")),
+    Entry(f"{WRAP}정민서/과제3.ipynb", notebook("정민서"), "cp949"),
+    Entry(
+        f"{WRAP}late.zip",
+        zip_bytes(
+            [
+                Entry("지각제출/이도윤_과제3.ipynb", notebook("이도윤"), "cp949"),
+                Entry("지각제출/Lee Doyun - backprop.ipynb", notebook("Lee Doyun")),
+            ]
+        ),
+        "utf-8",
+    ),
+    *strays(WRAP),
+]
+EXPECTED = {
+    "박서준": "박서준",
+    "박서윤": "박서윤",
+    "한지우": "한지우",
+    "2021123456": "김민준",
+    "오하은": "오하은",
+    "park_seoyeon": "Park Seoyeon",
+    "park_seojun": "Park Seojun",
+    "choi_yuna": "Choi Yuna",
+    "kang_minho": "Kang Minho",
+    "정민서": "정민서",
+    "이도윤": "이도윤",
+    "lee_doyun": "Lee Doyun",
+}
+
+
+def test_a_site_download_gives_every_student_once_under_their_name(
+    course: Course, tmp_path: Path
+) -> None:
+    archive = write_zip(tmp_path / "download.zip", DOWNLOAD)
+    entries = collect(course, archive)
+    assert stored(course) == EXPECTED
+    found = by_source(entries)
+    assert found[f"{WRAP}Choi Yuna - 03_backprop.ipynb"].status == "duplicate"
+    assert "later upload number" in "; ".join(found[f"{WRAP}Choi Yuna - 03_backprop.ipynb"].notes)
+    assert "older than" in "; ".join(found[f"{WRAP}Kang Minho - 03_backprop.ipynb"].notes)
+    assert found[f"{WRAP}late.zip/지각제출/이도윤_과제3.ipynb"].student == "이도윤"
+    for stray in ("정민서 - 과제3 보고서.pdf", "readme.txt"):
+        assert found[WRAP + stray].status == "ignored"
+    droppings = ("MACOSX", "DS_Store", "desktop.ini")
+    assert not any(d in e.source for e in entries for d in droppings)
+    assert {e.status for e in entries} <= {"collected", "duplicate", "ignored"}
+
+
+def test_a_student_number_is_the_id_and_lends_itself_to_the_same_name(
+    course: Course, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    write_notebook(source_notebook(A), inbox / "2021123456_김민준_과제3.ipynb")
+    (inbox / "김민준_01_loss_functions.ipynb").write_bytes(notebook("김민준", "01_loss_functions"))
+    entries = collect(course, inbox)
+    assert {(e.student, e.assignment) for e in entries} == {
+        ("2021123456", A),
+        ("2021123456", "01_loss_functions"),
+    }
+
+
+def test_folders_named_by_id_stay_apart(course: Course, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    for i in range(3):  # nbgrader's layout, ids with digits
+        (inbox / f"student00{i}" / A).mkdir(parents=True)
+        (inbox / f"student00{i}" / A / f"{A}.ipynb").write_bytes(notebook(f"student00{i}"))
+    for who in ("alice2", "log-of-zero", "j.doe", "loss-without-1-over-n"):  # a folder each
+        (inbox / who).mkdir()
+        (inbox / who / "hw3.ipynb").write_bytes(notebook(who))
+    collect(course, inbox)
+    ids = ("student000", "student001", "student002", "alice2", "log-of-zero", "j.doe")
+    ids += ("loss-without-1-over-n",)
+    assert stored(course) == {s: s for s in ids}
+
+
+def test_two_people_under_one_id_stop_before_anything_is_written(
+    course: Course, tmp_path: Path
+) -> None:
+    archive = write_zip(
+        tmp_path / "download.zip",
+        [
+            Entry("2021123456_박서준_과제3.ipynb", notebook("박서준"), "cp949"),
+            Entry("2021123456_박서윤_과제3.ipynb", notebook("박서윤"), "cp949"),
+        ],
+    )
+    with pytest.raises(CourseError, match="different people would share the id 2021123456"):
+        collect(course, archive)
+    assert not course.root.exists()
+
+
+def test_an_undecidable_tie_names_both_files_and_writes_nothing(
+    course: Course, tmp_path: Path
+) -> None:
+    archive = write_zip(
+        tmp_path / "download.zip",
+        [
+            Entry("Choi Yuna - 03_backprop.ipynb", notebook("one")),
+            Entry("Choi Yuna - backprop.ipynb", notebook("two")),
+            Entry("Han Jiwoo - backprop.ipynb", notebook("Han Jiwoo")),
+        ],
+    )
+    with pytest.raises(CourseError) as err:
+        collect(course, archive)
+    assert "Choi Yuna - 03_backprop.ipynb and Choi Yuna - backprop.ipynb" in str(err.value)
+    assert not course.root.exists()
+    # the same bytes twice are no dilemma
+    same = notebook("same")
+    archive = write_zip(
+        tmp_path / "again.zip",
+        [Entry("Choi Yuna - 03_backprop.ipynb", same), Entry("Choi Yuna - backprop.ipynb", same)],
+    )
+    assert sorted(e.status for e in collect(course, archive)) == ["collected", "duplicate"]
+
+
+def test_a_source_without_a_notebook_is_an_error(course: Course, tmp_path: Path, capsys) -> None:
+    archive = write_zip(tmp_path / "download.zip", strays(""))
+    argv = ["collect", str(archive), "--course-dir", str(course.root)]
+    assert main(argv) == 2
+    assert "holds no notebook" in capsys.readouterr().err
+    assert not course.root.exists()
+
+
+def test_a_file_over_the_limit_is_skipped_unread(
+    course: Course, tmp_path: Path, monkeypatch
+) -> None:
+    big = notebook("big") + b" " * 3_000_000  # trailing spaces: still a valid notebook
+    archive = write_zip(
+        tmp_path / "download.zip",
+        [
+            Entry("Big Data - backprop.ipynb", big),
+            Entry("Small One - backprop.ipynb", notebook("s")),
+        ],
+    )
+    opened = []
+    real_open = zipfile.ZipFile.open
+
+    def spy(self, name, *args, **kwargs):
+        opened.append(name if isinstance(name, str) else name.filename)
+        return real_open(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", spy)
+    found = by_source(collect(course, archive, max_mb=2))
+    assert found["Big Data - backprop.ipynb"].status == "too large"
+    assert "MB, over the limit of 2 MB: not read" in found["Big Data - backprop.ipynb"].notes[0]
+    assert "Big Data - backprop.ipynb" not in opened
+    assert found["Small One - backprop.ipynb"].status == "collected"
+    # in a folder too, and the command says some were not collected
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "Big Data - backprop.ipynb").write_bytes(big)
+    assert main(["collect", str(inbox), "--max-size", "2", "--course-dir", str(course.root)]) == 3
+
+
+def test_symbolic_links_and_unsafe_paths_stay_refused(course: Course, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.ipynb"
+    secret.write_bytes(notebook("not a student"))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    os.symlink(secret, inbox / "Mallory - backprop.ipynb")
+    os.symlink(tmp_path, inbox / "everything")
+    (inbox / "Alice Kim - backprop.ipynb").write_bytes(notebook("Alice Kim"))
+    found = by_source(collect(course, inbox))
+    assert found["Mallory - backprop.ipynb"].status == "refused"
+    assert found["everything"].status == "refused"
+    assert stored(course) == {"alice_kim": "Alice Kim"}
+    link = zipfile.ZipInfo("Mallory - backprop.ipynb")
+    link.external_attr = 0o120777 << 16  # a symbolic link entry
+    archive = tmp_path / "links.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(link, str(secret))
+        zf.writestr("Bob Lee - backprop.ipynb", notebook("Bob Lee"))
+    assert by_source(collect(course, archive))["Mallory - backprop.ipynb"].status == "refused"
+    evil = write_zip(tmp_path / "evil.zip", [Entry("..\\..\\박서준.ipynb", b"{}", "cp949")])
+    with pytest.raises(CourseError, match="unsafe path"):
+        collect(course, evil)
+
+
+ROSTERS = {
+    "cp949-korean": ("학번,이름,이메일\n", "cp949"),
+    "utf8-bom-english": ("Student Number,Name,E-mail\n", "utf-8-sig"),
+}
+
+
+@pytest.mark.parametrize("kind", ROSTERS)
+def test_a_roster_maps_names_to_student_numbers(
+    course: Course, tmp_path: Path, capsys, kind: str
+) -> None:
+    header, encoding = ROSTERS[kind]
+    rows = [
+        "2021000001,박서준,seojun@uni.ac.kr",
+        "2021000002,박서윤,syoon@uni.ac.kr",
+        "2021000003,김민준,mj@uni.ac.kr",
+        "2021000004,김민준,mj2@uni.ac.kr",
+        "2021000005,최유나,yuna.choi@uni.ac.kr",
+    ]
+    roster = tmp_path / "roster.csv"
+    roster.write_bytes((header + "\n".join(rows) + "\n").encode(encoding))
+    archive = write_zip(
+        tmp_path / "download.zip",
+        [
+            Entry("박서준 - 과제3.ipynb", notebook("박서준"), "cp949"),
+            Entry("박서윤 - 과제3.ipynb", notebook("박서윤"), "cp949"),
+            Entry("김민준 - 과제3.ipynb", notebook("김민준?"), "cp949"),
+            Entry("2021000004_김민준_과제3.ipynb", notebook("김민준"), "cp949"),
+            Entry("yuna.choi_backprop.ipynb", notebook("최유나")),
+            Entry("홍길동 - 과제3.ipynb", notebook("홍길동"), "cp949"),
+        ],
+    )
+    entries = by_source(collect(course, archive, roster=Roster.read(roster)))
+    assert stored(course) == {
+        "2021000001": "박서준",
+        "2021000002": "박서윤",
+        "2021000004": "김민준",
+        "2021000005": "최유나",
+    }
+    assert entries["김민준 - 과제3.ipynb"].status == "unmatched"
+    assert "2 students named" in "; ".join(entries["김민준 - 과제3.ipynb"].notes)
+    assert "'홍길동' is not on the roster" in entries["홍길동 - 과제3.ipynb"].notes
+    argv = ["collect", str(archive), "--roster", str(roster), "--course-dir", str(course.root)]
+    assert main(argv) == 3
+    out = capsys.readouterr().out
+    assert "lacks or holds twice" in out and "홍길동" in out
+    assert "2021000003 김민준" in out  # on the roster, nothing handed in
+
+
+def test_a_roster_without_the_columns_is_refused(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(CourseError, match="student number column"):
+        Roster.read(roster)
+
+
+def test_one_notebook_for_one_student(course: Course, tmp_path: Path) -> None:
+    single = tmp_path / "03_backprop.ipynb"
+    single.write_bytes(notebook("박서준"))
+    entries = collect(course, single, student="박서준")
+    assert [(e.student, e.assignment, e.status) for e in entries] == [("박서준", A, "collected")]
+    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.4\n")
+    with pytest.raises(CourseError, match="neither a folder"):
+        collect(course, tmp_path / "report.pdf")
+
+
+@pytest.mark.parametrize(
+    "name", ["3", "03", "03_backprop", "backprop", "Backpropagation layers", "03-Backprop"]
+)
+def test_assignment_names_numbers_and_titles(course: Course, name: str) -> None:
+    assert course.resolve([name]) == [A]
+
+
+def test_grade_before_generate_writes_nothing(course: Course, tmp_path: Path, capsys) -> None:
+    archive = write_zip(tmp_path / "download.zip", DOWNLOAD[:2])
+    assert main(["grade", "3", "--source", str(archive), "--course-dir", str(course.root)]) == 2
+    err = capsys.readouterr().err
+    assert f"run `./run course generate 03_backprop --course-dir {course.root}` first" in err
+    assert not course.root.exists()

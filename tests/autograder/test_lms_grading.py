@@ -1,0 +1,93 @@
+"""A course-site download graded end to end by real nbgrader runs, then regraded and pruned.
+
+One ``./run course grade`` of a zip with Hangul, romanised and numbered names (so nbgrader's
+gradebook, folders and export are shown to take a Hangul student id), then the three ways
+to correct a grade: ``grade --student --source`` with a new notebook, ``autograde --student``
+after a new collect, and ``remove-student``. After each, the feedback HTML and
+``grades.csv`` must agree with the gradebook.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from autograder_helpers import points, student_notebook
+from lms_zips import Entry, strays, write_zip
+
+from autograder.cli import main
+from autograder.course import Course
+
+pytestmark = pytest.mark.slow
+A = "03_backprop"
+BUG = [("a3_affine_code", "np.sum(dout, axis=0)", "np.sum(dout, axis=1)")]  # db wrong
+
+
+def grades(course: Course) -> dict[str, float]:
+    with open(course.path("reports", "grades.csv"), newline="", encoding="utf-8") as fh:
+        return {
+            r["student_id"]: float(r["score"]) for r in csv.DictReader(fh) if r["assignment"] == A
+        }
+
+
+def feedback_score(course: Course, student: str) -> float:
+    text = course.path("feedback", student, A, f"{A}.html").read_text(encoding="utf-8")
+    return float(re.search(r"\(Score: ([\d.]+) / [\d.]+\)", text).group(1))
+
+
+def run(course: Course, *argv: str) -> int:
+    return main([*argv, "--course-dir", str(course.root)])
+
+
+def test_grade_regrade_and_remove(new_course, tmp_path: Path) -> None:
+    course = new_course()
+    full = sum(points(A).values())
+    solved = nbformat.writes(student_notebook(course, A)).encode()
+    buggy = nbformat.writes(student_notebook(course, A, BUG)).encode()
+    blank = course.release_notebook(A).read_bytes()
+    wrap = "AI 2026-2 과제3 submissions/"
+    archive = write_zip(
+        tmp_path / "download.zip",
+        [
+            Entry(f"{wrap}박서준 - 과제3.ipynb", solved, "cp949"),
+            Entry(f"{wrap}박서윤 - 과제3.ipynb", blank, "cp949"),
+            Entry(f"{wrap}2021123456_Park Seoyeon_03_backprop.ipynb", buggy),
+            Entry(f"{wrap}Choi Yuna - 03_backprop.ipynb", blank),
+            Entry(f"{wrap}Choi Yuna - 03_backprop (1).ipynb", solved),
+            *strays(wrap),
+        ],
+    )
+    assert run(course, "grade", "3", "--source", str(archive)) == 0
+    assert grades(course) == {
+        "박서준": full,
+        "박서윤": 0.0,
+        "2021123456": full - 1,
+        "choi_yuna": full,
+    }
+    for student, score in grades(course).items():
+        assert feedback_score(course, student) == score
+
+    # the student sends the corrected notebook by e-mail: one command regrades it
+    fixed = tmp_path / "my notebook.ipynb"
+    fixed.write_bytes(solved)
+    assert run(course, "grade", "backprop", "--student", "2021123456", "--source", str(fixed)) == 0
+    assert grades(course)["2021123456"] == full
+    assert feedback_score(course, "2021123456") == full
+
+    # collect, then autograde one student: the feedback and the export follow
+    late = tmp_path / "late.ipynb"
+    late.write_bytes(buggy)
+    assert run(course, "collect", str(late), "--student", "박서윤") == 0
+    assert run(course, "autograde", "03", "--student", "박서윤", "--force") == 0
+    assert feedback_score(course, "박서윤") == full - 1
+    assert grades(course)["박서윤"] == full - 1
+
+    # a wrongly collected student goes away, and everything after still works
+    assert run(course, "remove-student", "choi_yuna") == 0
+    assert not course.path("submitted", "choi_yuna").exists()
+    assert run(course, "feedback", "3") == 0
+    assert run(course, "export") == 0
+    assert set(grades(course)) == {"박서준", "박서윤", "2021123456"}
