@@ -25,7 +25,7 @@ done
 exts=(formgrader assignment_list course_list)
 if [ "$level" = sys_prefix ]; then
   for ext in "${exts[@]}"; do
-    "$jupyter" server extension disable --sys-prefix "nbgrader.server_extensions.$ext" >/dev/null
+    "$jupyter" server extension disable --sys-prefix "nbgrader.server_extensions.$ext" >/dev/null 2>&1
   done
 else
   # `jupyter server extension disable --user` refuses extensions enabled at another level
