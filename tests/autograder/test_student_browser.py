@@ -21,9 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from autograder_helpers import points
+from autograder_helpers import points, source_notebook
 
 from autograder.course import REPO, Course
+from autograder.notebooks import nbgrader_meta
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 
@@ -124,40 +125,63 @@ def lab(generated_course: Course, tmp_path_factory: pytest.TempPathFactory) -> I
         log.close()
 
 
+def _validate(page, shot: str) -> tuple[str, float]:
+    """Click Validate, wait for its dialog, save a screenshot; the dialog's text and seconds."""
+    start = time.monotonic()
+    page.get_by_role("button", name="Validate").first.click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for(timeout=180_000)
+    page.wait_for_timeout(500)
+    seconds = time.monotonic() - start
+    page.screenshot(path=str(ARTIFACTS / shot))
+    text = dialog.inner_text()
+    dialog.get_by_role("button", name="Ok").click()
+    dialog.wait_for(state="detached")
+    return text, seconds
+
+
+def _failed_tests(result: str) -> list[str]:
+    """The test cells a Validate dialog lists as failed, by their first line."""
+    return re.findall(r"The following cell failed:\s*\n\s*(# Tests for [^\n(]+)", result)
+
+
+def _answer(grade_id: str) -> str:
+    """The model answer of an answer cell, as a student would type it (no markers)."""
+    (cell,) = [
+        c for c in source_notebook(ASSIGNMENT).cells if nbgrader_meta(c).get("grade_id") == grade_id
+    ]
+    return "\n".join(line for line in cell.source.splitlines() if "### " not in line)
+
+
 @pytest.fixture(scope="module")
 def validated(browser, lab: str) -> dict[str, object]:
-    """Open the notebook, click Validate, and keep what the page showed."""
+    """A student's session: open the blank notebook, Validate, write the first part
+    (MulLayer and AddLayer) into its cell, Validate again; keep what the page showed."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         page.goto(f"{lab}/lab/tree/{ASSIGNMENT}.ipynb")
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator, .jp-Toolbar", timeout=30_000)
         page.wait_for_timeout(2000)  # let every plugin add its widgets
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "lab-open.png"))
-        menus = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
-        sidebars = page.locator(".jp-SideBar .lm-TabBar-tab").evaluate_all(
-            "tabs => tabs.map(t => t.getAttribute('title') || t.textContent || '')"
-        )
-        opened = page.locator("body").inner_text()
-        button = page.get_by_role("button", name="Validate")
-        buttons = button.count()
-        start = time.monotonic()
-        button.first.click()
-        dialog = page.locator(".jp-Dialog")
-        dialog.wait_for(timeout=180_000)
-        page.wait_for_timeout(500)
-        seconds = time.monotonic() - start
-        page.screenshot(path=str(ARTIFACTS / "lab-validate.png"))
-        result = dialog.inner_text()
-        return {
-            "menus": menus,
-            "sidebars": sidebars,
-            "text": opened,
-            "buttons": buttons,
-            "result": result,
-            "seconds": seconds,
+        seen = {
+            "menus": page.locator(".lm-MenuBar-itemLabel").all_inner_texts(),
+            "sidebars": page.locator(".jp-SideBar .lm-TabBar-tab").evaluate_all(
+                "tabs => tabs.map(t => t.getAttribute('title') || t.textContent || '')"
+            ),
+            "text": page.locator("body").inner_text(),
+            "buttons": page.get_by_role("button", name="Validate").count(),
         }
+        seen["blank"], seen["seconds"] = _validate(page, "lab-validate-blank.png")
+        editor = page.locator(".jp-CodeCell", has_text="class MulLayer").locator(".cm-content")
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.insert_text(_answer("a3_muladd_code"))
+        page.keyboard.press("Escape")
+        page.keyboard.press("Control+s")
+        page.wait_for_timeout(1000)
+        seen["one_part"], _ = _validate(page, "lab-validate-one-part.png")
+        return seen
     finally:
         page.close()
 
@@ -168,12 +192,20 @@ def test_the_notebook_opens_with_how_to_check_and_submit(validated: dict) -> Non
 
 
 def test_validate_lists_every_failing_part_of_a_blank_notebook(validated: dict) -> None:
-    result = validated["result"]
+    result = validated["blank"]
     assert result.startswith("Validation Results")
-    failed = re.findall(r"The following cell failed:\s*\n\s*(# Tests for [^\n(]+)", result)
+    failed = _failed_tests(result)
     assert len(failed) == len(points(ASSIGNMENT)), failed  # every test cell, not just the first
     assert "Relu.backward" in " ".join(failed) and "SoftmaxWithLoss.backward" in " ".join(failed)
     assert "NotImplementedError" in result
+
+
+def test_validate_after_writing_a_part_lists_only_the_others(validated: dict) -> None:
+    before, after = _failed_tests(validated["blank"]), _failed_tests(validated["one_part"])
+    assert [
+        t for t in before if not t.startswith(("# Tests for MulLayer", "# Tests for AddLayer"))
+    ] == after
+    assert len(after) == len(before) - 2
 
 
 def test_the_instructor_tools_are_not_there(validated: dict, lab: str) -> None:
