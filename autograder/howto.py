@@ -46,8 +46,8 @@ HOWTO_HEADING = "## How to check and submit"
 _HOWTO = """\
 {heading}
 
-**Check your work** (save first, Ctrl+S). Either of these runs the notebook the way grading
-does, from a fresh Python, top to bottom:
+**Check your work** (save first, Ctrl+S). Both ways run the whole notebook in a fresh Python,
+top to bottom, so they also catch code that worked only thanks to a cell run earlier:
 
 * **Validate** — the *Validate* button in the notebook's toolbar (from nbgrader). It runs
   every cell and lists **every** test that fails, part by part, in a few seconds. Use it
