@@ -1,4 +1,4 @@
-"""Feedback without hidden tests: an nbgrader preprocessor and a scan of the HTML it makes.
+"""The students' feedback: without hidden tests, with named parts, hints and offline math.
 
 nbgrader's autograded notebooks hold the full test cells, hidden tests included, because
 autograding restores the instructor's version of every test cell. ``generate_feedback``
@@ -7,31 +7,54 @@ tests. :class:`HideHiddenTests` removes the hidden regions (like nbgrader's own
 ``ClearHiddenTests`` does for the student version) and also rewrites the tracebacks of those
 cells, which quote the lines around the failing one. :func:`find_leaks` then checks the
 written HTML, so a misconfiguration cannot leak hidden tests silently.
+
+:class:`ExplainParts` (after ``HideHiddenTests``) names every graded part after its test
+cell's first line ("# Tests for Relu.backward (1 point)" gives ``Relu.backward``) or, for a
+written answer, after its question; adds the visible test's hints under a failed part (grading
+runs trusted checks instead of the test cell, so the student would otherwise never see them);
+and shortens the error of an ungraded cell that could not run while grading (a scratch cell
+importing a library module the assignment makes students write) to one line.
+:class:`FeedbackExporter` renders with the course's template (``autograder/templates``): a
+summary that lists every part by name and points, and MathJax 3 from a copy next to the HTML
+file (:func:`install_mathjax`), so feedback opened from disk renders its math offline.
 """
 
 from __future__ import annotations
 
+import ast
+import html
 import html.parser
+import os
 import re
+import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import nbgrader
+from nbconvert.exporters import HTMLExporter
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
-from nbgrader.preprocessors import ClearHiddenTests
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
 from autograder.course import Course
 from autograder.notebooks import NotebookError, read_notebook, region_lines
 from autograder.release import secret_lines
 
 __all__ = [
+    "ExplainParts",
+    "FeedbackExporter",
     "FeedbackResult",
     "HideHiddenTests",
     "check_feedback",
     "find_leaks",
     "generate_feedback",
     "html_text",
+    "install_mathjax",
+    "part_title",
+    "visible_hints",
 ]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -86,6 +109,217 @@ def _redact(traceback: list[str], hidden: set[str]) -> list[str]:
         else:
             kept.append(entry)
     return kept
+
+
+# named parts, hints and one-line notes ----------------------------------------------------
+
+_POINTS = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s+points?\s*\)(?::.*)?$")
+_TESTS_PREFIX = re.compile(r"^Tests?\b\s*(?:for\b|that\b|:)?\s*", re.I)
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+_STUB = re.compile(r"(\S+) is not available while \S+ is graded")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def part_title(cell: NotebookNode, before: NotebookNode | None = None) -> str:
+    """The name of a graded part, as the summary of the feedback lists it.
+
+    A test cell is named by its first comment line without the points ("# Tests for
+    Relu.backward (1 point)" is ``Relu.backward``); a written answer by the bold words of the
+    question just before it, or by that cell's heading; anything else by its grade id.
+    """
+    meta = cell.metadata.get("nbgrader", {})
+    first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+    if cell.cell_type == "code" and not meta.get("solution") and first.startswith("#"):
+        title = _TESTS_PREFIX.sub("", _POINTS.sub("", first.lstrip("#").strip()))
+        if title:
+            return title
+    if before is not None and before.cell_type == "markdown":
+        bold = [_one_line(b).rstrip(":") for b in _BOLD.findall(before.source)]
+        if bold:
+            return " ".join(bold)
+        for line in before.source.splitlines():
+            if line.startswith("#"):
+                return line.lstrip("#").strip()
+    return str(meta.get("grade_id", "part"))
+
+
+def _message_text(node: ast.expr | None) -> str:
+    """The literal text of an assert message; f-string fields become "…"."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        parts = [_message_text(v) if isinstance(v, ast.Constant) else "…" for v in node.values]
+        return "".join(parts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _message_text(node.left) + _message_text(node.right)
+    return ""
+
+
+def visible_hints(source: str) -> list[str]:
+    """The messages of the ``assert`` statements in a (visible) test cell, in order.
+
+    Values only known when the test runs are shown as "…": these are the hints a student
+    sees in Jupyter when that assert fails.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    hints = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assert):
+            text = _one_line(_message_text(node.msg))
+            if text.strip(" …") and text not in hints:
+                hints.append(text)
+    return hints
+
+
+def _error_line(output: NotebookNode) -> str:
+    """The last line of an error output: the exception and its message."""
+    text = _ANSI.sub("", str(output.get("evalue", "")) or "\n".join(output.get("traceback", [])))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    line = lines[-1] if lines else str(output.get("ename", "Error"))
+    return line if ":" in line else f"{output.get('ename', 'Error')}: {line}"
+
+
+def _before_traceback(text: str) -> str:
+    """``text`` up to the traceback IPython printed into it (its dashed rule), if any."""
+    lines = _ANSI.sub("", text).splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        if "Traceback (most recent call last)" in line:
+            if index and set(lines[index - 1].strip()) == {"-"}:
+                index -= 1
+            return "".join(lines[:index])
+    return text
+
+
+def ungraded_note(output: NotebookNode) -> str:
+    """One line for the error of an ungraded cell while grading, instead of its traceback."""
+    line = _error_line(output)
+    stub = _STUB.search(line)
+    if stub:
+        return (
+            f"Not run while grading: this cell imports {stub.group(1)}, which is not available "
+            "while this assignment is graded. The cell is not graded, so this costs no points."
+        )
+    return (
+        f"This cell stopped while grading with {line[:600]}. It is not graded, so this costs "
+        "no points by itself (only parts that need something it defines)."
+    )
+
+
+class ExplainParts(NbGraderPreprocessor):
+    """Name the graded parts, keep the visible tests' hints, shorten ungraded cells' errors.
+
+    Runs after :class:`HideHiddenTests`, so only visible test code is read for hints.
+    Titles go into ``cell.metadata.dlfs_feedback.title`` for the template.
+    """
+
+    def preprocess(
+        self, nb: NotebookNode, resources: ResourcesDict
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        before = None
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") or meta.get("task"):
+                cell.metadata["dlfs_feedback"] = {"title": part_title(cell, before)}
+            if cell.cell_type == "code":
+                if meta.get("grade") and not meta.get("solution"):
+                    self._add_hints(cell)
+                elif not meta.get("grade") and not meta.get("solution"):
+                    self._shorten(cell)
+            before = cell
+        return nb, resources
+
+    @staticmethod
+    def _add_hints(cell: NotebookNode) -> None:
+        if not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return
+        hints = visible_hints(cell.source)
+        if not hints:
+            return
+        items = "".join(f"<li>{html.escape(h)}</li>" for h in hints)
+        markup = (
+            '<div class="dlfs-hint"><b>Hints of the visible test</b> (run it in Jupyter to '
+            f"see which applies):<ul>{items}</ul></div>"
+        )
+        text = "Hints of the visible test:\n" + "\n".join(f"- {h}" for h in hints)
+        cell.outputs.append(
+            new_output("display_data", data={"text/html": markup, "text/plain": text})
+        )
+
+    @staticmethod
+    def _shorten(cell: NotebookNode) -> None:
+        if not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return
+        outputs = []
+        for output in cell.outputs:
+            if output.get("output_type") == "error":
+                note = ungraded_note(output)
+                markup = f'<div class="dlfs-not-run">{html.escape(note)}</div>'
+                output = new_output("display_data", data={"text/html": markup, "text/plain": note})
+            elif output.get("output_type") == "stream":
+                # what the cell printed stays; the traceback the sandbox captured with it goes
+                output.text = _before_traceback(str(output.get("text", "")))
+                if not output.text.strip():
+                    continue
+            outputs.append(output)
+        cell.outputs = outputs
+
+
+# the HTML: the course's template and a local MathJax ----------------------------------------
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_NBGRADER_TEMPLATES = Path(nbgrader.__file__).parent / "server_extensions/formgrader/templates"
+#: Where ``scripts/fetch-mathjax.sh`` puts the local MathJax 3 (also the book's copy).
+MATHJAX_SOURCE = Path(__file__).resolve().parent.parent / "_build" / ".mathjax" / "site" / "mathjax"
+#: What a feedback page needs of MathJax: the combined TeX-to-CHTML build and its fonts.
+_MATHJAX_FILES = ("tex-chtml.js", "LICENSE", "output/chtml/fonts/woff-v2")
+
+
+class FeedbackExporter(HTMLExporter):
+    """nbgrader's feedback HTML exporter with the course's template (``dlfs_feedback``).
+
+    The template extends nbgrader's ``feedback`` template: its summary names every part,
+    and its MathJax is the copy in ``mathjax/`` next to the HTML file, never a CDN.
+    Configure with ``c.GenerateFeedback.exporter_class``; nbgrader's own configuration of
+    ``HTMLExporter`` (its template name) does not apply to this class.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.extra_template_basedirs = [str(TEMPLATES), str(_NBGRADER_TEMPLATES)]
+        # nbgrader's templates folder itself, for {% extends 'feedback/index.html.j2' %}
+        self.extra_template_paths = [*self.extra_template_paths, str(_NBGRADER_TEMPLATES)]
+        self.template_name = "dlfs_feedback"
+        self.template_paths = self._template_paths()  # computed for the old name at init
+
+
+def install_mathjax(folder: Path, source: Path = MATHJAX_SOURCE) -> bool:
+    """Put the MathJax a feedback page loads into ``folder/mathjax``; False if none is there.
+
+    Files are hard-linked from ``source`` when the file system allows (a class's feedback
+    then costs the space of one copy), copied otherwise.
+    """
+    if not (source / "tex-chtml.js").is_file():
+        return False
+    for name in _MATHJAX_FILES:
+        origin = source / name
+        files = sorted(p for p in origin.rglob("*") if p.is_file()) if origin.is_dir() else [origin]
+        for path in files:
+            target = folder / "mathjax" / path.relative_to(source)
+            if target.is_file() and target.stat().st_size == path.stat().st_size:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copy2(path, target)
+    return True
 
 
 _BLOCKS = {"br", "div", "p", "pre", "li", "tr", "td", "h1", "h2", "h3", "h4", "table"}
@@ -208,4 +442,9 @@ def check_feedback(
         html_file.unlink()
         result.status, result.path = "removed", None
         result.notes.append(f"deleted: it showed {len(leaks)} hidden-test lines, e.g. {leaks[0]!r}")
+    elif not install_mathjax(html_file.parent):
+        result.notes.append(
+            "math is shown as LaTeX source: no local MathJax to copy next to it "
+            "(run: bash scripts/fetch-mathjax.sh, then the feedback command again)"
+        )
     return result

@@ -58,7 +58,11 @@ c.Autograde.create_student = True
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "autograder.feedback.HideHiddenTests",
+    "autograder.feedback.ExplainParts",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# The course's feedback page: every part named in the summary, the visible tests' hints under
+# failed parts, and MathJax from a copy next to the page (the CLI puts it there), not a CDN.
+c.GenerateFeedback.exporter_class = "autograder.feedback.FeedbackExporter"
 
 c.ExportApp.plugin_class = "nbgrader.plugins.export.CsvExportPlugin"

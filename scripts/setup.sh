@@ -12,7 +12,9 @@ say() { printf '[setup] %s\n' "$*"; }
 # --- Debian packages -------------------------------------------------------------------------
 apt_pkgs=(dataset-fashion-mnist)
 # fonts-nanum: Hangul in the book's plots and pages (the glossary, Korean terms)
-case ",$extras," in *,book,*) apt_pkgs+=(fonts-nanum); command -v npm >/dev/null || apt_pkgs+=(npm) ;; esac
+case ",$extras," in *,book,*) apt_pkgs+=(fonts-nanum) ;; esac
+# npm fetches the local MathJax (scripts/fetch-mathjax.sh) of the book and of the feedback
+case ",$extras," in *,book,* | *,grader,*) command -v npm >/dev/null || apt_pkgs+=(npm) ;; esac
 case ",$extras," in *,dev,*) apt_pkgs+=(chromium fonts-nanum) ;; esac
 # bubblewrap: the sandbox that grading runs student code in (autograder/sandbox/jail.py)
 case ",$extras," in *,grader,*) apt_pkgs+=(bubblewrap) ;; esac

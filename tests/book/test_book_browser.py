@@ -137,7 +137,7 @@ def test_second_build_is_a_no_op(book_html: Path, tmp_path: Path) -> None:
     the pages that other tests (and other pytest-xdist workers) have open in the browser.
     """
     skip = {
-        Path("."): {".venv", ".git", "artifacts", "node_modules"},
+        Path("."): {".venv", ".venv-student", ".git", "artifacts", "node_modules"},
         Path("_build"): {"html", "solutions", ".solutions"},
         Path("autograder"): {"course"},
     }

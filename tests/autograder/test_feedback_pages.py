@@ -1,0 +1,224 @@
+"""The feedback students get back, made by real nbgrader runs: every part named with its
+points, math from a local MathJax, the visible test's hints under a failed part, and one
+line (not a traceback) for an ungraded cell that could not run while grading.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+
+import nbformat
+import pytest
+from autograder_helpers import copy_course, points, source_notebook, student_notebook
+from autograder_helpers import write_notebook as save
+
+from autograder.course import REPO, Course
+from autograder.feedback import (
+    MATHJAX_SOURCE,
+    FeedbackResult,
+    generate_feedback,
+    html_text,
+    part_title,
+    ungraded_note,
+    visible_hints,
+)
+from autograder.grade import autograde
+from autograder.notebooks import nbgrader_meta
+
+ASSIGNMENT = "03_backprop"
+SCRATCH = "from dlfs.networks import TwoLayerNet\nnet = TwoLayerNet(4, 3, 2)"
+BUG = ("a3_swl_code", "return dx * dout / n", "return dx * dout")  # forgets 1/N
+
+
+# the pieces, without nbgrader -------------------------------------------------------------
+
+
+def _cell(kind: str, source: str, **meta: object) -> nbformat.NotebookNode:
+    make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
+    cell = make(source)
+    if meta:
+        cell.metadata["nbgrader"] = dict(meta)
+    return cell
+
+
+@pytest.mark.parametrize(
+    ("first_line", "title"),
+    [
+        ("# Tests for Relu.backward (1 point)", "Relu.backward"),
+        ("# Tests for MulLayer (1 point): 2 apples at 100 each", "MulLayer"),
+        ("# Tests for Affine.backward: dx (1 point)", "Affine.backward: dx"),
+        ("# Tests that numerical_gradient restores x (1 point)", "numerical_gradient restores x"),
+        ("# Tests: train within the time limit (4 points)", "train within the time limit"),
+        ("x = 1", "a9_part"),
+    ],
+)
+def test_a_test_cell_is_named_by_its_first_line(first_line: str, title: str) -> None:
+    cell = _cell("code", first_line + "\nassert True", grade=True, grade_id="a9_part")
+    assert part_title(cell) == title
+
+
+def test_a_written_answer_is_named_by_its_question() -> None:
+    answer = _cell("markdown", "YOUR ANSWER HERE", grade=True, solution=True, grade_id="a9_q")
+    bold = _cell("markdown", "**C1.** Adam trains fast. **Why not\nalways Adam?** Give reasons.")
+    heading = _cell("markdown", "## 5. Written question (graded by hand)\n\nWhy backprop?")
+    assert part_title(answer, bold) == "C1. Why not always Adam?"
+    assert part_title(answer, heading) == "5. Written question (graded by hand)"
+    assert part_title(answer, None) == "a9_q"
+
+
+def test_visible_hints_are_the_assert_messages() -> None:
+    source = """
+dx = layer.backward()
+assert np.shape(dx) == (2, 3), f"dx must have shape (2, 3), got {np.shape(dx)}"
+assert np.allclose(dx, expected), (
+    f"expected\\n{expected}\\ngot\\n{dx}\\n(did you divide by N?)"
+)
+assert ok
+assert np.all(dx == dx), "no nan " + "please"
+"""
+    assert visible_hints(source) == [
+        "dx must have shape (2, 3), got …",
+        "expected … got … (did you divide by N?)",
+        "no nan please",
+    ]
+    assert visible_hints("def broken(:\n") == []
+
+
+def test_an_ungraded_cell_that_imports_a_stubbed_module_gets_one_line() -> None:
+    error = nbformat.v4.new_output(
+        "error",
+        ename="Error",
+        evalue="Traceback (most recent call last):\n  File ...\nImportError: dlfs.layers "
+        "is not available while 03_backprop is graded: write this code yourself",
+        traceback=[],
+    )
+    note = ungraded_note(error)
+    assert "\n" not in note
+    assert note.startswith("Not run while grading: this cell imports dlfs.layers")
+    assert "costs no points" in note
+    message = "NameError: name 'q' is not defined"
+    other = nbformat.v4.new_output("error", ename="Error", evalue=message)
+    assert message in ungraded_note(other)
+
+
+# real nbgrader runs ------------------------------------------------------------------------
+
+
+@dataclass
+class Feedback:
+    course: Course
+    results: dict[str, FeedbackResult]
+
+    def html(self, student: str) -> str:
+        return self.results[student].path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def feedback(generated_course: Course, tmp_path_factory: pytest.TempPathFactory) -> Feedback:
+    """03_backprop graded for two students: `full` (every part right, plus a scratch cell
+    that imports dlfs.networks, which grading forbids) and `partial` (SoftmaxWithLoss.backward
+    forgets to divide by N)."""
+    if not (MATHJAX_SOURCE / "tex-chtml.js").is_file():
+        subprocess.run(["bash", str(REPO / "scripts" / "fetch-mathjax.sh")], check=True)
+    course = copy_course(generated_course, tmp_path_factory.mktemp("feedback") / "course")
+    full = student_notebook(course, ASSIGNMENT)
+    full.cells.append(nbformat.v4.new_code_cell(SCRATCH))
+    partial = student_notebook(course, ASSIGNMENT, edits=[BUG])
+    for student, nb in (("full", full), ("partial", partial)):
+        save(nb, course.path("submitted", student, ASSIGNMENT, f"{ASSIGNMENT}.ipynb"))
+    graded = {r.student: r for r in autograde(course, [ASSIGNMENT], timeout=300)}
+    assert graded["full"].score == 13 and graded["partial"].score == 11, graded
+    results = {r.student: r for r in generate_feedback(course, [ASSIGNMENT])}
+    return Feedback(course, results)
+
+
+def _summary(markup: str) -> dict[str, tuple[str, str]]:
+    """grade id -> (state, text) of every part listed in the summary at the top."""
+    items = re.findall(
+        r'<li class="dlfs-part dlfs-(\w+)" data-grade-id="([^"]+)">(.*?)</li>', markup, re.S
+    )
+    return {gid: (state, " ".join(html_text(body).split())) for state, gid, body in items}
+
+
+def _expected_titles() -> dict[str, str]:
+    """Each test cell's name as its source's first line gives it: '# Tests for NAME (...'."""
+    titles = {}
+    for cell in source_notebook(ASSIGNMENT).cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("grade") and not meta.get("solution"):
+            first = cell.source.splitlines()[0]
+            titles[meta["grade_id"]] = first.removeprefix("# Tests for ").split(" (")[0]
+    return titles
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", ["full", "partial"])
+def test_feedback_is_written_without_notes(feedback: Feedback, student: str) -> None:
+    result = feedback.results[student]
+    assert (result.status, result.notes) == ("written", [])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", ["full", "partial"])
+def test_the_summary_names_every_part_with_its_points(feedback: Feedback, student: str) -> None:
+    markup = feedback.html(student)
+    summary = _summary(markup)
+    wanted = points(ASSIGNMENT)
+    for grade_id, title in _expected_titles().items():
+        state, text = summary[grade_id]
+        assert text.startswith(("✔ " + title, "✘ " + title)), text
+        lost = student == "partial" and grade_id == "a3_swl_backward"
+        score = 0 if lost else wanted[grade_id]
+        assert f"— {score:g} / {wanted[grade_id]:g} point" in text, text
+        assert state == ("failed" if lost else "passed"), text
+    written = [gid for gid in summary if gid not in wanted]
+    assert written == ["a3_q_backprop"] and "written answer" in summary["a3_q_backprop"][1]
+    header = markup.split('id="notebook"')[0]
+    assert "Test cell" not in html_text(header)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", ["full", "partial"])
+def test_math_comes_from_a_copy_next_to_the_page(feedback: Feedback, student: str) -> None:
+    markup = feedback.html(student)
+    sources = re.findall(r'<script[^>]*\ssrc="([^"]*)"', markup)
+    assert sources == ["mathjax/tex-chtml.js"], sources
+    assert "cdnjs" not in markup and "MathJax.Hub" not in markup
+    folder = feedback.results[student].path.parent
+    assert (folder / "mathjax" / "tex-chtml.js").stat().st_size > 500_000
+    fonts = list((folder / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    assert len(fonts) > 10
+    assert re.search(r"\$\\partial L", html_text(markup)), "the page has math for MathJax"
+
+
+@pytest.mark.slow
+def test_a_failed_part_keeps_the_visible_tests_hint(feedback: Feedback) -> None:
+    markup = feedback.html("partial")
+    hints = re.findall(r'<div class="dlfs-hint">(.*?)</div>', markup, re.S)
+    assert len(hints) == 1, "one failed part, one block of hints"
+    assert "(did you divide by the batch size N?)" in html_text(hints[0])
+    assert '<div class="dlfs-hint">' not in feedback.html("full")
+
+
+@pytest.mark.slow
+def test_an_ungraded_cell_that_could_not_run_gets_one_line(feedback: Feedback) -> None:
+    text = html_text(feedback.html("full").split('id="notebook"')[1])  # the cells, not the CSS
+    assert "from dlfs.networks import TwoLayerNet" in text, "the scratch cell is shown"
+    notes = [line for line in text.splitlines() if "Not run while grading" in line]
+    assert len(notes) == 1 and "dlfs.layers" in notes[0] and "costs no points" in notes[0]
+    assert "Traceback" not in text and "ImportError" not in text
+    assert str(REPO) not in text, "no path of the grader's machine"
+
+
+@pytest.mark.slow
+def test_mathjax_is_shared_by_links_not_copies(feedback: Feedback) -> None:
+    """A class's feedback holds one MathJax: every page's copy is a hard link to the source
+    when the file system allows it (same device)."""
+    first = feedback.results["full"].path.parent / "mathjax" / "tex-chtml.js"
+    second = feedback.results["partial"].path.parent / "mathjax" / "tex-chtml.js"
+    if first.stat().st_dev != (MATHJAX_SOURCE / "tex-chtml.js").stat().st_dev:
+        pytest.skip("the course is on another file system than the MathJax copy")
+    source = (MATHJAX_SOURCE / "tex-chtml.js").stat()
+    assert first.stat().st_ino == second.stat().st_ino == source.st_ino
