@@ -56,6 +56,8 @@ def book_sources() -> list[Path]:
         for n in ("build-book.sh", "book-env.sh", "fetch-mathjax.sh", "check_book_output.py")
     ]
     files += sorted((ROOT / "scripts" / "book_ext").glob("*.py"))
+    files += sorted((ROOT / "_static").glob("*"))
+    files += sorted((ROOT / "solutions").glob("*/*.ipynb"))  # the chapters' assignment sections
     return [f for f in files if f.exists()]
 
 
