@@ -89,3 +89,18 @@ def test_architecture_lists_every_layer_with_its_shape() -> None:
 def test_xor_network_table_is_xor() -> None:
     table = diagrams.xor_network().texts[-1].splitlines()[1:]
     assert [row.split()[-1] for row in table] == ["0", "1", "1", "0"]
+
+
+@pytest.mark.parametrize("name", DIAGRAMS)
+def test_drawing_logs_no_font_warning(name: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Bold numbers must not send matplotlib looking for a bold Hangul font: its findfont
+    warning would be printed under the book's cells."""
+    import dlfs.plotting  # noqa: F401  (adds the Hangul fallback font, as the chapters do)
+    from matplotlib import font_manager
+
+    cached = getattr(font_manager.fontManager, "_findfont_cached", None)
+    if cached is not None:
+        cached.cache_clear()  # a warning is logged only the first time a font is missed
+    with caplog.at_level("WARNING", logger="matplotlib.font_manager"):
+        DIAGRAMS[name]().svg()
+    assert not [r.getMessage() for r in caplog.records if "findfont" in r.getMessage()]

@@ -49,6 +49,8 @@ BACKWARD_COLOR = "#c0392b"
 HIGHLIGHT = "#f6c85f"
 SOFT = "#dbe9f6"
 _WINDOW_COLORS = ["#f6c85f", "#9fd3c7", "#f4a6a6", "#b5b8f0"]
+#: Font of the numbers in grids: matplotlib's own, which has a bold weight.
+NUMBER_FONT = "DejaVu Sans"
 
 
 class Diagram:
@@ -420,6 +422,9 @@ def _grid(
                     va="center",
                     fontsize=fontsize,
                     fontweight="bold" if (r, c) in bold else "normal",
+                    # digits need no Hangul fallback; looking up a bold weight in the Hangul
+                    # font dlfs.plotting adds would log a findfont warning
+                    family=NUMBER_FONT,
                 )
     if title:
         ax.text(left + cols / 2, top + 0.45, title, ha="center", va="bottom", fontsize=10)
