@@ -2,8 +2,9 @@
 # Build the book into _build/html: fetch MathJax if missing, then
 #   jupyter-book build . -W -n --keep-going
 # which executes the chapters (cached in _build/.jupyter_cache) and fails on any cell error or
-# Sphinx warning. Idempotent: a second run only redoes what changed. Extra arguments go to
-# `jupyter-book build`.
+# Sphinx warning; then scripts/check_book_output.py fails it on any cell that wrote to stderr
+# (unless tagged stderr-ok or raises-exception) and on any machine path in a page.
+# Idempotent: a second run only redoes what changed. Extra arguments go to `jupyter-book build`.
 #   DLFS_VENV, PYTHON   the environment to use (see scripts/book-env.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +47,11 @@ PATH="$bin:$PATH" "$jb" build . -W -n --keep-going "${args[@]}" "$@" || status=$
 echo "$lib_hash" >"$lib_stamp"
 if [ "$status" -ne 0 ]; then
   echo "build-book: the build failed (a cell error or a Sphinx warning, see above)." >&2
+  exit 1
+fi
+# A warning printed under a cell, or a path of this machine on a page, fails the build too.
+if ! "$bin/python" scripts/check_book_output.py _build; then
+  echo "build-book: a cell wrote to stderr or a page shows a machine path (see above)." >&2
   exit 1
 fi
 touch "$ok"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from dlfs.networks import TwoLayerNet
 from dlfs.optimizers import SGD, Adam
-from dlfs.trainer import OPTIMIZERS, Trainer, make_optimizer
+from dlfs.trainer import OPTIMIZERS, Trainer, make_optimizer, progress_bar
 
 
 def blobs(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -92,6 +92,45 @@ def test_silent_without_verbose(capsys):
     make_trainer(verbose=False).train()
     captured = capsys.readouterr()
     assert captured.err == captured.out == ""
+
+
+class _FakeShell:
+    """What ``IPython.get_ipython()`` returns inside a Jupyter kernel."""
+
+    config = {"IPKernelApp": {}}
+
+
+@pytest.mark.parametrize("has_ipywidgets", [False, True])
+def test_progress_bar_in_a_kernel_is_silent(monkeypatch, recwarn, has_ipywidgets):
+    """In a kernel, the bar is a widget when ipywidgets is there and text otherwise, and
+    neither choice warns (tqdm.auto prints a TqdmWarning with its own path)."""
+    import importlib.util
+    import sys
+    import types
+
+    fake = types.ModuleType("IPython")
+    fake.get_ipython = lambda: _FakeShell()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: (
+            (object() if has_ipywidgets else None) if name == "ipywidgets" else find_spec(name, *a)
+        ),
+    )
+    if has_ipywidgets:
+        import tqdm.notebook
+
+        made = []
+        monkeypatch.setattr(tqdm.notebook, "tqdm", lambda **kw: made.append(kw) or "widget")
+        assert progress_bar(total=3, disable=True) == "widget"
+        assert made == [{"total": 3, "disable": True}]
+    else:
+        bar = progress_bar(total=3, disable=True)
+        assert type(bar).__module__ == "tqdm.std"
+        bar.close()
+    assert not [w for w in recwarn if "tqdm" in str(w.category).lower()], list(recwarn)
 
 
 def test_same_seed_same_run():

@@ -346,12 +346,10 @@ class _NoBar:
 def _progress_bar(total: int | None, url: str, progress: bool) -> Any:
     if not progress:
         return _NoBar()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # tqdm is optional here
-        return _NoBar()
+    from dlfs.trainer import progress_bar
+
     name = url.rstrip("/").rsplit("/", 1)[-1]
-    return tqdm(total=total, unit="B", unit_scale=True, desc=name, leave=False)
+    return progress_bar(total=total, unit="B", unit_scale=True, desc=name, leave=False)
 
 
 def download_file(

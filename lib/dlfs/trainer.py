@@ -9,16 +9,39 @@ Examples
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm as text_tqdm
 
 from dlfs.optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop
 
-__all__ = ["OPTIMIZERS", "Trainer", "make_optimizer"]
+__all__ = ["OPTIMIZERS", "Trainer", "make_optimizer", "progress_bar"]
+
+
+def progress_bar(**kwargs: Any) -> Any:
+    """A tqdm progress bar: a widget in a Jupyter kernel that has ipywidgets, text otherwise.
+
+    ``tqdm.auto`` makes the same choice but, in a kernel without ipywidgets, prints a
+    ``TqdmWarning`` (with the path of the installed tqdm) at import; this choice is silent.
+
+    Parameters
+    ----------
+    **kwargs
+        Passed to ``tqdm`` (``total``, ``unit``, ``desc``, ``disable``, ...).
+    """
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
+    in_kernel = shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+    if in_kernel and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.notebook import tqdm as widget_tqdm
+
+        return widget_tqdm(**kwargs)
+    return text_tqdm(**kwargs)
+
 
 #: Optimizer classes by the (lower-case) names ``Trainer`` accepts.
 OPTIMIZERS: dict[str, type[Optimizer]] = {
@@ -90,7 +113,7 @@ class Trainer:
         Measure the per-epoch accuracies on only the first this many samples (faster);
         all samples when None.
     verbose : bool, default True
-        Show a progress bar (``tqdm.auto``: a widget in Jupyter, text on stderr otherwise)
+        Show a progress bar (:func:`progress_bar`: a widget in Jupyter, text on stderr otherwise)
         and print, as the textbook's trainer does, one line per epoch with the train and
         test accuracy and, at the end, the accuracy on the whole test set.
     rng : numpy.random.Generator or int, optional
@@ -221,7 +244,9 @@ class Trainer:
         Trainer
             ``self``, so that ``Trainer(...).train().history`` works.
         """
-        bar = tqdm(total=self.max_iter, disable=not self.verbose, unit="step", dynamic_ncols=True)
+        bar = progress_bar(
+            total=self.max_iter, disable=not self.verbose, unit="step", dynamic_ncols=True
+        )
         postfix: dict[str, str] = {}
         try:
             for epoch in range(1, self.epochs + 1):

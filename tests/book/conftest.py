@@ -51,8 +51,13 @@ def book_sources() -> list[Path]:
     files = [ROOT / "_config.yml", ROOT / "_toc.yml"]
     files += [source_of(name) for name in toc_docnames()]
     files += sorted((ROOT / "lib" / "dlfs").rglob("*.py"))
-    files += [ROOT / "scripts" / n for n in ("build-book.sh", "book-env.sh", "fetch-mathjax.sh")]
+    files += [
+        ROOT / "scripts" / n
+        for n in ("build-book.sh", "book-env.sh", "fetch-mathjax.sh", "check_book_output.py")
+    ]
     files += sorted((ROOT / "scripts" / "book_ext").glob("*.py"))
+    files += sorted((ROOT / "_static").glob("*"))
+    files += sorted((ROOT / "solutions").glob("*/*.ipynb"))  # the chapters' assignment sections
     return [f for f in files if f.exists()]
 
 

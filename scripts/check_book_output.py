@@ -1,0 +1,149 @@
+"""Check what the built book shows: no cell writes to stderr, no page shows a machine path.
+
+A warning printed under a cell (a ``DeprecationWarning``, tqdm's ``TqdmWarning``, ...) is
+written to stderr and usually carries the path of the file that raised it, which is a path on
+the build machine. So no page of the built book (``_build/html``) may show stderr output,
+except under cells tagged ``raises-exception`` or ``stderr-ok`` (a cell that shows an error or
+a warning on purpose), and no published page or download may contain a path of the build
+machine. (The pages are checked, not ``_build/jupyter_execute``: myst-nb writes the notebooks
+there without outputs when it takes a chapter from its execution cache.)
+
+Usage: ``python scripts/check_book_output.py [BUILD_DIR]`` (default ``_build``); prints every
+problem and exits with status 1 when there is one. ``scripts/build-book.sh`` runs it after
+each build, so a stray warning fails the build.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable
+from html.parser import HTMLParser
+from pathlib import Path
+
+#: Cell tags that allow a cell to write to stderr.
+STDERR_TAGS = frozenset({"raises-exception", "stderr-ok"})
+#: Pieces of paths that only a build machine has: home folders, temporary folders, the
+#: virtual environment and installed packages.
+MACHINE_PATH = re.compile(r"(?<![\w.-])(/root/|/home/|/tmp/|/work/|\.venv\b|site-packages)")
+#: Published files that are text and that a reader sees (pages, sources, notebooks, search).
+TEXT_SUFFIXES = {".html", ".md", ".ipynb", ".txt", ".js"}
+#: Folders of the built HTML that hold third-party files, not pages of this book.
+VENDORED = {"_static", "mathjax", "_sphinx_design_static"}
+
+
+class _StderrFinder(HTMLParser):
+    """Collects the stderr outputs of a page's cells that no tag allows (myst-nb renders a
+    cell as ``div.cell`` with a ``tag_<name>`` class per tag, and stderr as
+    ``div.output.stderr``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.cells: list[tuple[int, bool]] = []  # (depth of the cell's div, stderr allowed)
+        self.index = -1
+        self.capture: int | None = None
+        self.found: list[tuple[int, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "div":
+            return
+        self.depth += 1
+        classes = set((dict(attrs).get("class") or "").split())
+        if "cell" in classes:
+            self.index += 1
+            allowed = any(f"tag_{t}" in classes for t in STDERR_TAGS)
+            self.cells.append((self.depth, allowed))
+        elif {"output", "stderr"} <= classes and self.cells and not self.cells[-1][1]:
+            self.found.append((self.index, ""))
+            self.capture = self.depth
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag != "div":
+            return
+        if self.capture == self.depth:
+            self.capture = None
+        if self.cells and self.cells[-1][0] == self.depth:
+            self.cells.pop()
+        self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.capture is not None and self.found and len(self.found[-1][1]) < 160:
+            index, text = self.found[-1]
+            self.found[-1] = (index, (text + data).strip())
+
+
+def stderr_problems(page: Path) -> list[str]:
+    """One line per cell of a built page that shows stderr output without a tag allowing it.
+
+    Parameters
+    ----------
+    page : Path
+        An HTML page of the built book.
+    """
+    finder = _StderrFinder()
+    finder.feed(page.read_text(encoding="utf-8"))
+    return [
+        f"{page.name}: code cell {index + 1} writes to stderr: {text.splitlines()[0][:160]}"
+        if text
+        else f"{page.name}: code cell {index + 1} writes to stderr"
+        for index, text in finder.found
+    ]
+
+
+def machine_paths(path: Path) -> list[str]:
+    """The machine paths a published text file contains, with a little context each.
+
+    Parameters
+    ----------
+    path : Path
+        A file of the built book.
+    """
+    text = path.read_text(encoding="utf-8", errors="replace")
+    found = []
+    for match in MACHINE_PATH.finditer(text):
+        start, end = max(match.start() - 40, 0), match.end() + 40
+        found.append(text[start:end].replace("\n", " "))
+    return found
+
+
+def published_text_files(html: Path) -> Iterable[Path]:
+    """The text files of the built book a reader can open, without vendored folders."""
+    for path in sorted(html.rglob("*")):
+        relative = path.relative_to(html)
+        if path.is_file() and path.suffix in TEXT_SUFFIXES and relative.parts[0] not in VENDORED:
+            yield path
+
+
+def problems(build: Path) -> list[str]:
+    """Every stderr output and every machine path of a built book.
+
+    Parameters
+    ----------
+    build : Path
+        The build folder (``_build``), holding ``html/``.
+    """
+    found = []
+    html = build / "html"
+    for page in sorted(html.rglob("*.html")):
+        if page.relative_to(html).parts[0] not in VENDORED:
+            found += stderr_problems(page)
+    for path in published_text_files(html):
+        for snippet in machine_paths(path):
+            found.append(f"{path.relative_to(html)}: a machine path: ...{snippet}...")
+    return found
+
+
+def main(argv: list[str]) -> int:
+    build = Path(argv[0]) if argv else Path("_build")
+    if not (build / "html").is_dir():
+        print(f"check_book_output: no built book in {build / 'html'}", file=sys.stderr)
+        return 1
+    found = problems(build)
+    for line in found:
+        print(f"check_book_output: {line}", file=sys.stderr)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
