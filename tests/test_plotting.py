@@ -109,6 +109,22 @@ PLOTS = {
         {"patches": 15},
         3,
     ),
+    "activation histograms without zeros on a log axis": (
+        lambda rng, ax: plot_activation_histograms(
+            [np.maximum(rng.standard_normal(40), 0)] * 2, bins=8, drop_zeros=True, log=True, ax=ax
+        ),
+        2,
+        {"patches": 16},
+        2,
+    ),
+    "learning curves with accuracy every few steps": (
+        lambda rng, ax: plot_learning_curves(
+            rng.random(30), [0.3, 0.5, 0.6], [0.2, 0.4, 0.5], acc_at=[10, 20, 30], ax=ax
+        ),
+        2,
+        {"lines": 3},
+        2,
+    ),
     "decision boundary spiral": (
         lambda rng, ax: plot_decision_boundary(
             _spiral_predict, *make_spiral(10, 3, rng=rng), resolution=30, ax=ax
@@ -240,6 +256,10 @@ BAD = {
         lambda: plot_learning_curves([1.0], [0.5], ax=plt.subplots()[1]),
         "needs 2 Axes, got 1",
     ),
+    "curves acc_at length": (
+        lambda: plot_learning_curves([1.0], [0.5, 0.6], acc_at=[10]),
+        "acc_at has 1 positions but train_acc has 2",
+    ),
     "filters 3-D": (lambda: plot_filters(np.zeros((4, 5, 5))), r"\(FN, C, FH, FW\)"),
     "filters rgb C=1": (lambda: plot_filters(np.zeros((4, 1, 3, 3)), channel="rgb"), "C = 3"),
     "filters channel": (lambda: plot_filters(np.zeros((4, 2, 3, 3)), channel=2), "below C = 2"),
@@ -303,3 +323,21 @@ def test_smooth_curve_handles_short_and_constant_curves(n):
 def test_smooth_curve_rejects_an_even_window():
     with pytest.raises(ValueError, match="odd"):
         smooth_curve(np.ones(20), window=10)
+
+
+def test_activation_histograms_drop_zeros_counts_only_nonzero_values_and_says_how_many():
+    values = np.array([0.0] * 6 + [0.5, 1.0, 1.5, 2.0])
+    fig = plot_activation_histograms({"relu": values}, bins=4, drop_zeros=True, log=True)
+    ax = fig.axes[0]
+    assert sum(patch.get_height() for patch in ax.patches) == 4
+    assert ax.get_title() == "relu (60% zeros)"
+    assert ax.get_yscale() == "log"
+
+
+def test_learning_curves_put_accuracies_at_the_given_iterations():
+    fig = plot_learning_curves(
+        [1.0] * 300, test_acc=[0.5, 0.7, 0.8], acc_at=[100, 200, 300], ax=plt.subplots(1, 2)[1]
+    )
+    acc_ax = fig.axes[1]
+    assert list(acc_ax.lines[0].get_xdata()) == [100, 200, 300]
+    assert acc_ax.get_xlabel() == "iteration"

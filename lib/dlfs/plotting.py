@@ -127,6 +127,7 @@ def plot_learning_curves(
     test_acc: Sequence[float] | None = None,
     *,
     smooth: int | None = None,
+    acc_at: Sequence[float] | None = None,
     ax: Axes | Sequence[Axes] | None = None,
 ) -> Figure:
     """Loss per iteration (left) and train/test accuracy per epoch (right).
@@ -141,6 +142,10 @@ def plot_learning_curves(
         Accuracy after each epoch.
     smooth : int, optional
         Also draw the moving average of the loss over this many iterations.
+    acc_at : sequence of float, optional
+        The iteration after which each accuracy was measured, for accuracies recorded more
+        often than once per epoch; the accuracy panel then counts iterations, like the loss
+        panel. Accuracies are drawn at epochs 1, 2, ... when None.
     ax : Axes or sequence of Axes, optional
         One Axes per panel drawn (loss, accuracy); a new figure when None.
 
@@ -183,11 +188,21 @@ def plot_learning_curves(
             )
         loss_ax.set(xlabel="iteration", ylabel="loss", title="Training loss")
         loss_ax.legend()
+    steps = None if acc_at is None else np.asarray(acc_at, dtype=float)
+    if steps is not None:
+        for name, values in acc.items():
+            if steps.ndim != 1 or len(steps) != len(values):
+                raise ValueError(
+                    f"plot_learning_curves: acc_at has {steps.size} positions but "
+                    f"{name}_acc has {len(values)} values"
+                )
     if acc:
         acc_ax = axes[-1]
         for (name, values), style in zip(acc.items(), ("-o", "--s"), strict=False):
-            acc_ax.plot(np.arange(1, len(values) + 1), values, style, ms=3, label=f"{name} acc")
-        acc_ax.set(xlabel="epoch", ylabel="accuracy", title="Accuracy", ylim=(0.0, 1.02))
+            x = np.arange(1, len(values) + 1) if steps is None else steps
+            acc_ax.plot(x, values, style, ms=3, label=f"{name} acc")
+        xlabel = "epoch" if steps is None else "iteration"
+        acc_ax.set(xlabel=xlabel, ylabel="accuracy", title="Accuracy", ylim=(0.0, 1.02))
         acc_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         acc_ax.legend(loc="lower right")
     return cast(Figure, axes[0].figure)
@@ -446,6 +461,8 @@ def plot_activation_histograms(
     *,
     bins: int = 30,
     value_range: tuple[float, float] | None = None,
+    drop_zeros: bool = False,
+    log: bool = False,
     ax: Sequence[Axes] | None = None,
 ) -> Figure:
     """One histogram per layer of the activation values, side by side on a shared y-axis.
@@ -458,6 +475,11 @@ def plot_activation_histograms(
     bins : int, default 30
     value_range : (float, float), optional
         Range of the histograms, e.g. ``(0, 1)`` for sigmoid outputs; the data range otherwise.
+    drop_zeros : bool, default False
+        Leave out the values that are exactly 0 and give their share in each title instead
+        (for ReLU, whose zeros would make one bar that dwarfs all the others).
+    log : bool, default False
+        Count on a logarithmic axis, so that small bars stay visible beside tall ones.
     ax : sequence of Axes, optional
         One per layer; a new figure when None.
 
@@ -492,9 +514,16 @@ def plot_activation_histograms(
     else:
         axes = _axes_list(ax, len(items), len(items), 2.6)
     for a, (name, values) in zip(axes, items, strict=True):
-        a.hist(values.ravel(), bins=bins, range=value_range)
+        values = values.ravel()
+        if drop_zeros:
+            zero = values == 0
+            name = f"{name} ({zero.mean():.0%} zeros)"
+            values = values[~zero]
+        a.hist(values, bins=bins, range=value_range)
         a.set_title(name)
-    axes[0].set_ylabel("count")
+        if log:
+            a.set_yscale("log")
+    axes[0].set_ylabel("count" if not drop_zeros else "count of nonzero values")
     return cast(Figure, axes[0].figure)
 
 
