@@ -28,28 +28,11 @@ from autograder.notebooks import nbgrader_meta
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = REPO / "artifacts" / "student"
 JUPYTER = REPO / ".venv" / "bin" / "jupyter"
 ASSIGNMENT = "03_backprop"
 #: What nbgrader's instructor and exchange tools put into JupyterLab when they are on.
 INSTRUCTOR_UI = ("Formgrader", "Create Assignment", "Assignment List", "Course List", "Nbgrader")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Headless Debian Chromium driven by Playwright (its own browser download is not used)."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: sudo apt-get install chromium", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def _free_port() -> int:

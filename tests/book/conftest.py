@@ -26,15 +26,6 @@ BUILD = ROOT / "_build"
 HTML = BUILD / "html"
 #: Written by scripts/build-book.sh after a build that passed (no cell error, no warning).
 BUILD_OK = BUILD / ".book-ok"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 NO_BUILD_ENV = "DLFS_BOOK_NO_BUILD"
 
 
@@ -173,21 +164,3 @@ def book_url(book_html: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """Headless Debian Chromium driven by Playwright (its own browser download is not used)."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} not found: install Debian's chromium (sudo apt-get install chromium)",
-            pytrace=False,
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()

@@ -64,6 +64,10 @@ def test_chapter_passes_nbval(chapter: str, execution_cache: Path | None, tmp_pa
         # The kernel's inline backend, as in the book (the suite exports MPLBACKEND=Agg).
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        # One BLAS thread, as scripts/build-book.sh runs the chapters: float32 sums in one order.
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
     }
     env.pop("PYTEST_ADDOPTS", None)
     result = subprocess.run(
