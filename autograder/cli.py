@@ -52,7 +52,8 @@ def cmd_list(course: Course, args: argparse.Namespace) -> int:
     """Assignments with their test cells and points."""
     for assignment in course.resolve(args.assignments):
         nb = read_notebook(course.source_notebook(assignment))
-        auto, manual = [], []
+        auto: list[tuple[str, float]] = []
+        manual: list[tuple[str, float]] = []
         for cell in nb.cells:
             meta = nbgrader_meta(cell)
             if meta.get("grade"):
@@ -114,7 +115,9 @@ def cmd_validate(course: Course, args: argparse.Namespace) -> int:
             bad += not _validate_checks(
                 course, assignment, "release", course.release_notebook(assignment)
             )
-        checks = [(course.source_notebook(assignment), [], "passes all the tests")]
+        checks: list[tuple[Path, list[str], str]] = [
+            (course.source_notebook(assignment), [], "passes all the tests")
+        ]
         if course.release_notebook(assignment).is_file():
             checks.append((course.release_notebook(assignment), ["--invert"], "not pass any"))
         for notebook, flags, success in checks:

@@ -316,7 +316,7 @@ class Course:
     def backup_file(self, path: Path, reason: str) -> Path:
         """Move a file about to be replaced into ``backups/``, keeping its relative path."""
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        target = self.path("backups", f"{reason}-{stamp}", path.relative_to(self.root))
+        target = self.path("backups", f"{reason}-{stamp}", str(path.relative_to(self.root)))
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(path), str(target))
         return target

@@ -138,7 +138,7 @@ def _banned_aliases(trees: list[ast.Module], banned: tuple[str, ...]) -> set[str
     def is_banned(module: str) -> bool:
         return any(module == b or module.startswith(b + ".") for b in banned)
 
-    names = set()
+    names: set[str] = set()
     for tree in trees:
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and is_banned(node.module):

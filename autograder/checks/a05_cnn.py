@@ -301,8 +301,10 @@ def pool_forward(s: Session) -> None:
             what = "Pooling.arg_max (N * out_h * out_w * C,) for " + _pool_what(
                 shape, ph, pw, stride
             )
-            arg_max = array(layer.get("arg_max"), what, reference.arg_max.shape)
-            if not np.array_equal(arg_max, reference.arg_max):
+            ref_arg_max = reference.arg_max
+            assert ref_arg_max is not None  # the reference's forward has run
+            arg_max = array(layer.get("arg_max"), what, ref_arg_max.shape)
+            if not np.array_equal(arg_max, ref_arg_max):
                 raise CheckFailed(
                     f"{what}: one entry per window in the order (N, out_h, out_w, C), each the "
                     "position of the window's maximum, row by row (row * pool_w + column, the "

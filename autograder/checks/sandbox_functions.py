@@ -14,7 +14,12 @@ import numpy as np
 
 __all__ = ["FUNCTIONS", "col2im", "im2col"]
 
-INNER = {"x": lambda x: x, "x2": np.square, "sin": np.sin, "cube": lambda x: x**3}
+INNER: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "x": lambda x: x,
+    "x2": np.square,
+    "sin": np.sin,
+    "cube": lambda x: x**3,
+}
 
 
 def weighted_sum(weights: np.ndarray, inner: str) -> Callable[[np.ndarray], float]:
