@@ -324,6 +324,7 @@ class Course:
         if self._lock_fd is not None:  # already held by this process (grade runs autograde)
             yield
             return
+        created = not self.root.exists()  # a command that fails leaves no course behind
         self.root.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -353,6 +354,9 @@ class Course:
             finally:
                 self._lock_fd = None
                 os.ftruncate(fd, 0)
+                if created and [p.name for p in self.root.iterdir()] == [self.lock_path.name]:
+                    self.lock_path.unlink()
+                    self.root.rmdir()
         finally:
             os.close(fd)  # releases the lock unless a child still has it
 
