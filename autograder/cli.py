@@ -9,6 +9,7 @@ submissions) before it writes anything, and its errors name the command to run n
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import unicodedata
 from collections import Counter
@@ -26,6 +27,10 @@ from autograder.release import generate
 __all__ = ["main"]
 
 EXIT_OK, EXIT_ERROR, EXIT_SOME_FAILED = 0, 2, 3
+# the commands that write to the course directory: one of them at a time (Course.lock)
+WRITERS = frozenset(
+    {"generate", "collect", "autograde", "feedback", "export", "grade", "remove-student"}
+)
 
 
 def _width(text: str) -> int:
@@ -52,7 +57,8 @@ def cmd_list(course: Course, args: argparse.Namespace) -> int:
     """Assignments with their test cells and points."""
     for assignment in course.resolve(args.assignments):
         nb = read_notebook(course.source_notebook(assignment))
-        auto, manual = [], []
+        auto: list[tuple[str, float]] = []
+        manual: list[tuple[str, float]] = []
         for cell in nb.cells:
             meta = nbgrader_meta(cell)
             if meta.get("grade"):
@@ -114,7 +120,9 @@ def cmd_validate(course: Course, args: argparse.Namespace) -> int:
             bad += not _validate_checks(
                 course, assignment, "release", course.release_notebook(assignment)
             )
-        checks = [(course.source_notebook(assignment), [], "passes all the tests")]
+        checks: list[tuple[Path, list[str], str]] = [
+            (course.source_notebook(assignment), [], "passes all the tests")
+        ]
         if course.release_notebook(assignment).is_file():
             checks.append((course.release_notebook(assignment), ["--invert"], "not pass any"))
         for notebook, flags, success in checks:
@@ -400,6 +408,12 @@ def _parser() -> argparse.ArgumentParser:
         if assignments:
             p.add_argument("assignments", nargs="*", help="ids, numbers or titles (default: all)")
         p.set_defaults(func=func)
+        if name in WRITERS:
+            p.add_argument(
+                "--wait",
+                action="store_true",
+                help="if another command is writing to the course, wait for it instead of stopping",
+            )
         return p
 
     p = add("list", cmd_list, "list the assignments and their points")
@@ -479,7 +493,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         course = Course(getattr(args, "course_dir", None))
-        return args.func(course, args)
+        if args.command not in WRITERS or getattr(args, "dry_run", False):
+            return args.func(course, args)
+        words = sys.argv[1:] if argv is None else argv
+        with course.lock(shlex.join(["./run course", *words]), wait=args.wait):
+            return args.func(course, args)
     except CourseError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_ERROR

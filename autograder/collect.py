@@ -261,7 +261,7 @@ class _Matcher:
         except NotebookError as err:
             return None, str(err).split(": ", 1)[-1]
         overlap = {a: len(found & ids) for a, ids in self.ids.items()}
-        best = max(overlap, key=overlap.get, default=None)
+        best = max(overlap, key=lambda a: overlap[a], default=None)
         if best is None or overlap[best] == 0:
             return None, "its cells belong to no assignment (no nbgrader cell ids)"
         return best, ""

@@ -10,6 +10,8 @@ A course directory holds ``nbgrader_config.py`` (written here; it loads the repo
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import fcntl
 import json
 import os
 import re
@@ -19,6 +21,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,6 +118,7 @@ class Course:
         self.root = Path(root).resolve() if root is not None else DEFAULT_COURSE_DIR
         if self.root.exists() and not self.root.is_dir():
             raise CourseError(f"the course directory {self.root} is a file, not a directory")
+        self._lock_fd: int | None = None  # open while this process holds the course lock
 
     # layout -----------------------------------------------------------------------------
     @property
@@ -281,6 +287,7 @@ class Course:
             text=True,
             errors="replace",
             start_new_session=True,
+            pass_fds=() if self._lock_fd is None else (self._lock_fd,),
         )
         timed_out = False
         try:
@@ -294,6 +301,82 @@ class Course:
             log_file.parent.mkdir(parents=True, exist_ok=True)
             log_file.write_text(f"$ nbgrader {' '.join(args)}\n{run.output}", encoding="utf-8")
         return run
+
+    # one writer at a time -------------------------------------------------------------
+    @property
+    def lock_path(self) -> Path:
+        return self.root / ".lock"
+
+    @contextmanager
+    def lock(self, command: str, wait: bool = False) -> Iterator[None]:
+        """Hold the course's write lock while the block runs: one writing command at a time.
+
+        An advisory ``flock`` on ``.lock`` in the course directory, which records who holds it
+        (process id and command). The nbgrader processes started meanwhile inherit it, so if
+        this process is killed, the lock stays held until the submission they are grading is
+        written; the operating system releases it when the last of them ends, however it ends.
+
+        Raises
+        ------
+        CourseError
+            If another command holds the lock and ``wait`` is false.
+        """
+        if self._lock_fd is not None:  # already held by this process (grade runs autograde)
+            yield
+            return
+        created = not self.root.exists()  # a command that fails leaves no course behind
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            announced = False
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as err:
+                    if err.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    holder = self._lock_holder(fd)
+                    if not wait:
+                        raise CourseError(
+                            f"another command is writing to the course {self.root}: {holder}. "
+                            "Wait for it to finish, or run this command again with --wait"
+                        ) from None
+                    if not announced:
+                        print(f"waiting for the course lock, held by {holder}", file=sys.stderr)
+                        announced = True
+                    time.sleep(0.5)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()} {command}\n".encode(), 0)
+            self._lock_fd = fd
+            try:
+                yield
+            finally:
+                self._lock_fd = None
+                os.ftruncate(fd, 0)
+                if created and [p.name for p in self.root.iterdir()] == [self.lock_path.name]:
+                    self.lock_path.unlink()
+                    self.root.rmdir()
+        finally:
+            os.close(fd)  # releases the lock unless a child still has it
+
+    @staticmethod
+    def _lock_holder(fd: int) -> str:
+        """Who holds the lock, from what the holder wrote into the lock file."""
+        text = os.pread(fd, 200, 0).decode(errors="replace").strip()
+        pid, _, command = text.partition(" ")
+        if not pid.isdigit():
+            return "a command that is starting"
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return (
+                f"'{command}' (pid {pid}), which has ended; the nbgrader process it started is "
+                "finishing the submission it was grading"
+            )
+        except PermissionError:
+            pass
+        return f"'{command}' (pid {pid})"
 
     def nbgrader_attached(self, *args: str) -> int:
         """Run ``nbgrader ARGS`` in the course directory with this terminal (e.g. formgrader)."""
@@ -316,7 +399,7 @@ class Course:
     def backup_file(self, path: Path, reason: str) -> Path:
         """Move a file about to be replaced into ``backups/``, keeping its relative path."""
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        target = self.path("backups", f"{reason}-{stamp}", path.relative_to(self.root))
+        target = self.path("backups", f"{reason}-{stamp}", str(path.relative_to(self.root)))
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(path), str(target))
         return target

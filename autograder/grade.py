@@ -197,6 +197,22 @@ def _manual_points(course: Course, assignment: str, student: str) -> float:
         )
 
 
+def _finished(graded: Path, notebook: Path) -> bool:
+    """Whether ``graded`` is a complete autograded version of the submission ``notebook``.
+
+    nbgrader removes the old autograded notebook before it grades again and writes the new
+    one last, after the grades are in the gradebook, so a run killed midway leaves either no
+    file, an older one, or (killed while writing) one that cannot be read.
+    """
+    if not graded.is_file() or graded.stat().st_mtime < notebook.stat().st_mtime:
+        return False
+    try:
+        read_notebook(graded)
+    except NotebookError:
+        return False
+    return True
+
+
 def _grade_one(
     course: Course, assignment: str, student: str, timeout: int, force: bool, slot: int = 0
 ) -> GradeResult:
@@ -222,7 +238,7 @@ def _grade_one(
         result.notes.append(damaged)
         return result
     graded = course.path("autograded", student, assignment, notebook.name)
-    if not force and graded.is_file() and graded.stat().st_mtime >= notebook.stat().st_mtime:
+    if not force and _finished(graded, notebook):
         result.status = "up to date"
         result.score, result.max_score = _score(course, assignment, student)
         result.notes.append("already autograded; use --force to grade again")
@@ -328,8 +344,9 @@ def autograde(
             result = _grade_one(course, item[0], item[1], timeout, force, slot)
         finally:
             slots.put(slot)
-        if progress is not None:
-            with lock:
+        with lock:
+            write_status(course, [result])  # kept as it goes: a killed run loses nothing done
+            if progress is not None:
                 progress(result)
         return result
 
@@ -338,7 +355,6 @@ def autograde(
     else:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(grade, work))
-    write_status(course, results)
     return results
 
 

@@ -273,10 +273,10 @@ class Roster:
                 raise CourseError(f"{path}, line {line}: '{number}' is not a student number")
             if number in roster.students:
                 raise CourseError(f"{path}, line {line}: student number {number} appears twice")
-            names = [n for n in (cell("name"), cell("alias")) if n]
+            known = [n for n in (cell("name"), cell("alias")) if n]
             if cell("email"):
-                names.append(cell("email").split("@")[0])
-            roster.students[number] = names
+                known.append(cell("email").split("@")[0])
+            roster.students[number] = known
         return roster
 
     def find(self, found: StudentName) -> tuple[str, str]:

@@ -7,7 +7,8 @@ by the CLI or by hand, uses these settings. Edit the settings here, not in the c
 
 from pathlib import Path
 
-c = get_config()  # noqa: F821 (traitlets injects get_config into config files)
+# traitlets injects get_config into the namespace of config files
+c = get_config()  # type: ignore[name-defined]  # noqa: F821
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -27,7 +27,9 @@ _REGIONS = [("BEGIN SOLUTION", "END SOLUTION"), ("BEGIN HIDDEN TESTS", "END HIDD
 
 def _split(source: str, regions: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
     """The stripped lines of a cell inside the given marker regions, and those outside."""
-    inside, outside, current = [], [], None
+    inside: list[str] = []
+    outside: list[str] = []
+    current: str | None = None
     for raw in source.splitlines():
         line = raw.strip()
         ends = [end for begin, end in regions if begin in line]
@@ -50,7 +52,8 @@ def secret_lines(source: Path, hidden_only: bool = False) -> set[str]:
     """
     nb = read_notebook(source)
     regions = _REGIONS[1:] if hidden_only else _REGIONS
-    secret, visible = set(), set()
+    secret: set[str] = set()
+    visible: set[str] = set()
     for cell in nb.cells:
         if cell.cell_type == "markdown" and nbgrader_meta(cell).get("solution"):
             if not hidden_only:
@@ -70,7 +73,7 @@ def release_leaks(course: Course, assignment: str) -> list[str]:
     except NotebookError as err:
         return [f"the release cannot be read: {err}"]
     problems = []
-    released = set()
+    released: set[str] = set()
     for cell in nb.cells:
         for marker in MARKERS:
             if marker in cell.source:

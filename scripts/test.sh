@@ -9,7 +9,7 @@ export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} OMP_NUM_THREADS=${OMP_NUM
 
 "$venv/bin/ruff" check . || exit 1
 "$venv/bin/ruff" format --check . || { echo "Run '.venv/bin/ruff format .' to fix the formatting." >&2; exit 1; }
-"$venv/bin/mypy" || exit 1   # type hints of lib/dlfs ([tool.mypy] in pyproject.toml)
+"$venv/bin/mypy" || exit 1   # type hints of lib/dlfs and autograder ([tool.mypy] in pyproject.toml)
 
 "$venv/bin/python" -m pytest -n "${PYTEST_WORKERS:-auto}" --dist loadfile "$@"
 rc=$?

@@ -20,7 +20,8 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ import numpy as np
 from dlfs.gradient import numerical_gradient as _numerical_gradient
 from dlfs.gradient import rel_error
 
-from autograder.sandbox.session import CheckFailed, Fn, Remote, Seed, Session
+from autograder.sandbox.session import CheckFailed, Fn, Remote, SandboxError, Seed, Session
 
 __all__ = [
     "CheckFailed",
@@ -41,6 +42,7 @@ __all__ = [
     "array",
     "backward_matches",
     "close",
+    "course_functions",
     "gradient_matches",
     "load_suite",
     "numerical_gradient",
@@ -57,6 +59,7 @@ class Check:
     run: CheckFn
     own: tuple[str, ...] = ()
     banned: tuple[str, ...] = ()
+    uses: tuple[str, ...] = ()
 
 
 @dataclass
@@ -75,19 +78,33 @@ class Suite:
     checks: dict[str, Check] = field(default_factory=dict)
 
     def check(
-        self, grade_id: str, *, own: tuple[str, ...] = (), banned: tuple[str, ...] | None = None
+        self,
+        grade_id: str,
+        *,
+        own: tuple[str, ...] = (),
+        banned: tuple[str, ...] | None = None,
+        uses: tuple[str, ...] = (),
     ) -> Callable[[CheckFn], CheckFn]:
         """Register the decorated function as the check of test cell ``grade_id``.
 
         ``own`` names must be defined by the student's own ``def``/``class`` without using
-        anything imported from ``banned`` (default: the suite's banned modules).
+        anything imported from ``banned`` (default: the suite's banned modules). ``uses``
+        names other graded functions that the student's code may call: the check runs with
+        the course's versions of them (:func:`course_functions`).
         """
 
         def register(fn: CheckFn) -> CheckFn:
             if grade_id in self.checks:
                 raise ValueError(f"{self.assignment}: two checks for {grade_id}")
+            run = fn
+            if uses:
+
+                def run(s: Session) -> None:
+                    with course_functions(s, *uses):
+                        fn(s)
+
             self.checks[grade_id] = Check(
-                grade_id, fn, own, self.banned_modules if banned is None else banned
+                grade_id, run, own, self.banned_modules if banned is None else banned, uses
             )
             return fn
 
@@ -111,7 +128,7 @@ class Suite:
         check = self.checks[grade_id]
         if not check.own:
             return None
-        return own_code_problem(cells, check.own, check.banned)
+        return own_code_problem(cells, check.own, check.banned, allowed=check.uses)
 
 
 def load_suite(assignment: str) -> Suite:
@@ -138,7 +155,7 @@ def _banned_aliases(trees: list[ast.Module], banned: tuple[str, ...]) -> set[str
     def is_banned(module: str) -> bool:
         return any(module == b or module.startswith(b + ".") for b in banned)
 
-    names = set()
+    names: set[str] = set()
     for tree in trees:
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and is_banned(node.module):
@@ -151,16 +168,23 @@ def _banned_aliases(trees: list[ast.Module], banned: tuple[str, ...]) -> set[str
 
 
 def own_code_problem(
-    cells: list[tuple[str, str]], names: tuple[str, ...], banned: tuple[str, ...]
+    cells: list[tuple[str, str]],
+    names: tuple[str, ...],
+    banned: tuple[str, ...],
+    allowed: tuple[str, ...] = (),
 ) -> str | None:
-    """None when every name is defined by the student's own def/class without banned code."""
+    """None when every name is defined by the student's own def/class without banned code.
+
+    ``allowed`` names may come from a banned module: the check replaces them by the
+    course's versions (``uses`` of :meth:`Suite.check`).
+    """
     trees = []
     for _, source in cells:
         try:
             trees.append(ast.parse(_strip_magics(source)))
         except SyntaxError:
             continue
-    aliases = _banned_aliases(trees, banned) if banned else set()
+    aliases = (_banned_aliases(trees, banned) if banned else set()) - set(allowed)
     where = ", ".join(banned)
     for name in names:
         last: ast.AST | None = None
@@ -252,6 +276,36 @@ def close(
             f"{what} is wrong: at index {tuple(int(i) for i in worst)} it is "
             f"{actual[worst]:.6g}, expected {expected[worst]:.6g}"
         )
+
+
+@contextmanager
+def course_functions(s: Session, *names: str) -> Iterator[None]:
+    """Let the student's code call the course's versions of ``names`` while the block runs.
+
+    A part that calls another graded function (``Convolution`` calls ``im2col``,
+    ``gradient_descent`` calls ``numerical_gradient``) is graded with the course's version of
+    it, built in the sandbox (``FUNCTIONS`` in :mod:`autograder.checks.sandbox_functions`), so a
+    bug costs only the points of the function that has it. The student's own versions are put
+    back afterwards.
+    """
+    saved: dict[str, tuple[bool, object]] = {}
+    for name in names:
+        try:
+            saved[name] = (True, s.get(name))
+        except CheckFailed:
+            saved[name] = (False, None)
+        s.set_global(name, Fn(name))
+    try:
+        yield
+    finally:
+        try:
+            for name, (defined, value) in saved.items():
+                if defined:
+                    s.set_global(name, value)
+                else:
+                    s.del_global(name)
+        except (CheckFailed, SandboxError):  # the runner ended: it starts afresh anyway
+            pass
 
 
 def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:

@@ -5,6 +5,10 @@ the checks ask the runner to build ``f`` from data (:class:`Fn`: polynomials, we
 an elementwise function, quadratic forms). The expected values are computed here from the
 closed-form derivatives; a central difference of a polynomial of degree 3 is exact up to the
 known ``h**2`` term, which also shows whether the given ``h`` was used.
+
+Each function is graded on its own: while ``gradient_descent`` is checked, the name
+``numerical_gradient`` in the student's notebook is the course's version (and
+``numerical_diff`` while ``numerical_gradient`` is), so a bug costs only its own points.
 """
 
 from __future__ import annotations
@@ -101,7 +105,7 @@ def _gradient(fn: Remote, f: Fn, x: np.ndarray, expected: np.ndarray, what: str,
     close(grad, expected, what, rtol=1e-6, atol=1e-7)
 
 
-@SUITE.check("a2_gradient_1d", own=("numerical_gradient",))
+@SUITE.check("a2_gradient_1d", own=("numerical_gradient",), uses=("numerical_diff",))
 def gradient_1d(s: Session) -> None:
     fn = s.get("numerical_gradient")
     x = np.array([3.0, 4.0])
@@ -132,7 +136,7 @@ def gradient_1d(s: Session) -> None:
     _gradient(fn, _weighted(w, "cube"), x, w * (3 * x**2 + 1e-4), what, 1e-2)
 
 
-@SUITE.check("a2_gradient_nd", own=("numerical_gradient",))
+@SUITE.check("a2_gradient_nd", own=("numerical_gradient",), uses=("numerical_diff",))
 def gradient_nd(s: Session) -> None:
     fn = s.get("numerical_gradient")
     x = np.arange(6, dtype=float).reshape(2, 3)
@@ -153,7 +157,7 @@ def gradient_nd(s: Session) -> None:
         _gradient(fn, _quadratic(a, b), x, expected, what)
 
 
-@SUITE.check("a2_gradient_restores", own=("numerical_gradient",))
+@SUITE.check("a2_gradient_restores", own=("numerical_gradient",), uses=("numerical_diff",))
 def gradient_restores(s: Session) -> None:
     fn = s.get("numerical_gradient")
     rng = _rng(4)
@@ -179,7 +183,7 @@ def gradient_restores(s: Session) -> None:
 # gradient_descent ------------------------------------------------------------------------
 
 
-@SUITE.check("a2_gd", own=("gradient_descent",))
+@SUITE.check("a2_gd", own=("gradient_descent",), uses=("numerical_gradient",))
 def gradient_descent(s: Session) -> None:
     fn = s.get("gradient_descent")
     f2 = _weighted(np.ones(2), "x2")
@@ -214,7 +218,7 @@ def gradient_descent(s: Session) -> None:
     close(x, x1, what)
 
 
-@SUITE.check("a2_gd_input", own=("gradient_descent",))
+@SUITE.check("a2_gd_input", own=("gradient_descent",), uses=("numerical_gradient",))
 def gradient_descent_input(s: Session) -> None:
     fn = s.get("gradient_descent")
     rng = _rng(6)

@@ -157,8 +157,11 @@ def adam(s: Session) -> None:
     # textbook's form (1e-7 added to sqrt(v), the correction folded into the learning rate)
     # halves them.
     settings = {"lr": 0.01, "beta1": 0.8, "beta2": 0.99}
-    _trajectory(s, "Adam", settings, ref_opt.Adam(**settings), 5)
-    _trajectory(s, "Adam", settings, ref_opt.Adam(**settings), 13, scale=1e-6)
+    for offset, scale in ((5, 1.0), (13, 1e-6)):
+        reference = ref_opt.Adam(
+            lr=settings["lr"], beta1=settings["beta1"], beta2=settings["beta2"]
+        )
+        _trajectory(s, "Adam", settings, reference, offset, scale=scale)
 
 
 # Dropout ---------------------------------------------------------------------------------

@@ -5,29 +5,25 @@ of its forward passes, computed here; the student's code only returns arrays.
 
 As in the notebook's test cells, ``Convolution`` and ``Pooling`` are graded on their own:
 while their checks run, the names ``im2col`` and ``col2im`` in the student's notebook are
-the course's versions (built inside the sandbox, see ``make_function`` in the runner), so a
-bug in the student's ``im2col`` costs only the ``im2col`` points.
+the course's versions (:func:`autograder.checks.course_functions`), so a bug in the
+student's ``im2col`` costs only the ``im2col`` points.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import numpy as np
 from dlfs import conv as ref
 
 from autograder.checks import (
     CheckFailed,
-    Fn,
     Session,
     Suite,
     array,
     backward_matches,
     close,
+    course_functions,
     unchanged,
 )
-from autograder.sandbox.session import SandboxError
 
 SUITE = Suite("05_cnn", banned_modules=("dlfs.conv",))
 rng_seed = 0x05C77
@@ -43,29 +39,6 @@ def _out_size(size: int, filt: int, stride: int, pad: int) -> int:
 
 def _setting(stride: int, pad: int) -> str:
     return f"stride {stride}, pad {pad}"
-
-
-@contextmanager
-def _course_im2col(s: Session) -> Iterator[None]:
-    """Let the student's layers use the course's im2col and col2im while the block runs."""
-    saved = {}
-    for name in ("im2col", "col2im"):
-        try:
-            saved[name] = (True, s.get(name))
-        except CheckFailed:
-            saved[name] = (False, None)
-        s.set_global(name, Fn(name))
-    try:
-        yield
-    finally:
-        try:
-            for name, (defined, value) in saved.items():
-                if defined:
-                    s.set_global(name, value)
-                else:
-                    s.del_global(name)
-        except (CheckFailed, SandboxError):  # the runner ended: it starts afresh anyway
-            pass
 
 
 def _dtype_kept(value: object, what: str) -> None:
@@ -200,7 +173,7 @@ def _conv_what(x_shape: tuple, w_shape: tuple, stride: int, pad: int) -> str:
 @SUITE.check("a5_conv_forward", own=("Convolution",))
 def conv_forward(s: Session) -> None:
     rng = _rng(4)
-    with _course_im2col(s):
+    with course_functions(s, "im2col", "col2im"):
         Convolution = s.get("Convolution")
         for x_shape, w_shape, stride, pad in CONV_FORWARD_CASES:
             W, b = rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
@@ -236,7 +209,7 @@ CONV_BACKWARD_CASES = [
 
 def _conv_backward(s: Session, grad: str, offset: int) -> None:
     rng = _rng(offset)
-    with _course_im2col(s):
+    with course_functions(s, "im2col", "col2im"):
         Convolution = s.get("Convolution")
         for x_shape, w_shape, stride, pad in CONV_BACKWARD_CASES:
             W, b = rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
@@ -283,7 +256,7 @@ def _pool_what(shape: tuple, ph: int, pw: int, stride: int) -> str:
 @SUITE.check("a5_pool_forward", own=("Pooling",))
 def pool_forward(s: Session) -> None:
     rng = _rng(8)
-    with _course_im2col(s):
+    with course_functions(s, "im2col", "col2im"):
         Pooling = s.get("Pooling")
         x = np.arange(32.0).reshape(1, 2, 4, 4)
         what = "2x2 pooling with stride 2 of arange(32) in shape (1, 2, 4, 4)"
@@ -301,8 +274,10 @@ def pool_forward(s: Session) -> None:
             what = "Pooling.arg_max (N * out_h * out_w * C,) for " + _pool_what(
                 shape, ph, pw, stride
             )
-            arg_max = array(layer.get("arg_max"), what, reference.arg_max.shape)
-            if not np.array_equal(arg_max, reference.arg_max):
+            ref_arg_max = reference.arg_max
+            assert ref_arg_max is not None  # the reference's forward has run
+            arg_max = array(layer.get("arg_max"), what, ref_arg_max.shape)
+            if not np.array_equal(arg_max, ref_arg_max):
                 raise CheckFailed(
                     f"{what}: one entry per window in the order (N, out_h, out_w, C), each the "
                     "position of the window's maximum, row by row (row * pool_w + column, the "
@@ -321,7 +296,7 @@ POOL_BACKWARD_CASES = [
 @SUITE.check("a5_pool_backward", own=("Pooling",))
 def pool_backward(s: Session) -> None:
     rng = _rng(9)
-    with _course_im2col(s):
+    with course_functions(s, "im2col", "col2im"):
         Pooling = s.get("Pooling")
         x = np.arange(32.0).reshape(1, 2, 4, 4)
         layer = Pooling(2, 2, stride=2)

@@ -115,7 +115,7 @@ def augment(s: Session) -> None:
             after = array(global_random.call("get_state")[1], "the global random state")
             if not np.array_equal(state, after):
                 raise CheckFailed("augment must not use the global np.random state: use rng")
-        if not np.array_equal(*outs):
+        if not np.array_equal(outs[0], outs[1]):
             raise CheckFailed("augment must take all its randomness from rng, not np.random")
 
 
@@ -274,7 +274,10 @@ def accuracy(s: Session) -> None:
     if seconds > TIME_LIMIT:
         raise CheckFailed(f"training took {seconds:.0f} s, more than {TIME_LIMIT:.0f} s")
     start = time.perf_counter()
-    scores = {split: _accuracy(net, *data[split], f"the {split} images") for split in SPLITS}
+    scores = {
+        split: _accuracy(net, data[split][0], data[split][1], f"the {split} images")
+        for split in SPLITS
+    }
     predicting = time.perf_counter() - start
     if predicting > PREDICT_SECONDS:  # no training left running in the background either
         raise CheckFailed(

@@ -12,9 +12,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["FUNCTIONS", "col2im", "im2col"]
+__all__ = ["FUNCTIONS", "col2im", "im2col", "numerical_diff", "numerical_gradient"]
 
-INNER = {"x": lambda x: x, "x2": np.square, "sin": np.sin, "cube": lambda x: x**3}
+INNER: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "x": lambda x: x,
+    "x2": np.square,
+    "sin": np.sin,
+    "cube": lambda x: x**3,
+}
 
 
 def weighted_sum(weights: np.ndarray, inner: str) -> Callable[[np.ndarray], float]:
@@ -76,10 +81,35 @@ def col2im(
     return img[:, :, pad : pad + h, pad : pad + w].copy()
 
 
+def numerical_diff(f: Callable[[float], float], x: float, h: float = 1e-4) -> float:
+    """The course's central difference, for grading a student's code that calls it."""
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def numerical_gradient(
+    f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-4
+) -> np.ndarray:
+    """The course's gradient by central differences (``x`` changed in place, then restored)."""
+    grad = np.zeros_like(x, dtype=float)
+    for idx in np.ndindex(x.shape):
+        original = x[idx]
+        try:
+            x[idx] = original + h
+            f_plus = f(x)
+            x[idx] = original - h
+            f_minus = f(x)
+        finally:
+            x[idx] = original
+        grad[idx] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
 FUNCTIONS: dict[str, Callable[..., Callable[..., object]]] = {
     "weighted_sum": weighted_sum,
     "quadratic": quadratic,
     "polynomial": polynomial,
     "im2col": lambda: im2col,
     "col2im": lambda: col2im,
+    "numerical_diff": lambda: numerical_diff,
+    "numerical_gradient": lambda: numerical_gradient,
 }

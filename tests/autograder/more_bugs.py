@@ -371,3 +371,48 @@ MORE_BUGS["pool_arg_max_in_output_layout"] = (
     ],
     {"a5_pool_forward"},
 )
+
+# No double jeopardy: a bug in a function that another graded part calls costs only its own
+# parts, because that part is checked with the course's version of the callee.
+MORE_BUGS["gradient_first_axis_only"] = (
+    "02_numerical_gradient",
+    MORE_BUGS["gradient_first_axis_only"][1],
+    {"a2_gradient_nd"},  # gradient_descent, which calls it, keeps its points
+)
+MORE_BUGS["gradient_from_dlfs"] = (
+    "02_numerical_gradient",
+    MORE_BUGS["gradient_from_dlfs"][1],
+    {"a2_gradient_1d", "a2_gradient_nd", "a2_gradient_restores"},
+)
+MORE_BUGS["gradient_never_restores"] = (
+    "02_numerical_gradient",
+    [("a2_numerical_gradient_code", "        x[idx] = original  #", "        pass  #")],
+    {"a2_gradient_1d", "a2_gradient_nd", "a2_gradient_restores"},
+)
+MORE_BUGS["gradient_via_forward_difference"] = (
+    "02_numerical_gradient",
+    [
+        (
+            "a2_numerical_diff_code",
+            "return (f(x + h) - f(x - h)) / (2 * h)",
+            "return (f(x + h) - f(x)) / h",
+        ),
+        (
+            "a2_numerical_gradient_code",
+            "grad[idx] = (f_plus - f_minus) / (2 * h)",
+            "def along(t, idx=idx, original=original):\n            x[idx] = t\n            value = f(x)\n            x[idx] = original\n            return value\n\n        grad[idx] = numerical_diff(along, original, h)",
+        ),
+    ],
+    {"a2_numerical_diff"},  # numerical_gradient, which calls it, keeps its points
+)
+MORE_BUGS["im2col_ignores_pad"] = (
+    "05_cnn",
+    [
+        (
+            "a5_im2col_code",
+            "padded = np.pad(input_data, ((0, 0), (0, 0), (pad, pad), (pad, pad)))",
+            "padded = input_data",
+        )
+    ],
+    {"a5_im2col_shape", "a5_im2col_values"},  # Convolution and Pooling keep their points
+)
