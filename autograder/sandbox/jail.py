@@ -296,6 +296,8 @@ class Jail:
         bound: list[str] = []
         made: set[str] = set()
         for path in _exposed():
+            if any(_under(c, path) for c in covers):
+                continue  # the repository itself (on sys.path) or a folder holding it
             cover = next((c for c in [*covers, *tmp] if _under(path, c) and path != c), None)
             if cover is None or any(_under(path, b) for b in bound):
                 continue
