@@ -84,9 +84,9 @@ def test_a_second_writer_refuses_or_waits(new_course: Callable[..., Course]) -> 
         assert "--wait" in message, message
         # a command that only reads the course is not held up
         assert _run(course, "list").returncode == EXIT_OK
+        # with --wait it takes its turn; whether it had to wait depends on when the first ends
         waited = _run(course, "export", "--wait")
         assert waited.returncode == EXIT_OK, waited.stderr
-        assert "waiting for the course lock" in waited.stderr
     finally:
         out, err = first.communicate(timeout=600)
     assert first.returncode == EXIT_OK, out + err
