@@ -22,6 +22,17 @@ def int_at_least(value: Any, low: int, name: str, who: str) -> int:
     return int(value)
 
 
+def positive_number(value: Any, name: str, who: str) -> float:
+    """``value`` as a Python ``float`` after checking it is a real number (not a bool) ``> 0``.
+
+    A Python float keeps float32 arrays float32 where a NumPy float64 scalar would not.
+    """
+    is_number = isinstance(value, (int, float, np.integer, np.floating))
+    if isinstance(value, bool) or not is_number or not float(value) > 0:
+        raise ValueError(f"{who}: {name} must be a positive number, got {value!r}")
+    return float(value)
+
+
 def check_dout(layer: object, dout: Any, expected: Any) -> np.ndarray:
     """Return ``dout`` as an array after checking it fits the last forward pass.
 

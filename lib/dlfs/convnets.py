@@ -10,10 +10,11 @@ from typing import Any
 
 import numpy as np
 
+from dlfs._checks import int_at_least
 from dlfs.conv import conv_output_size
 from dlfs.fastconv import FastConvolution, FastPooling
 from dlfs.layers import Affine, Dropout, Relu
-from dlfs.netbase import Network, init_std, positive_int
+from dlfs.netbase import Network, init_std
 
 __all__ = ["DEEP_CONV_PARAMS", "SIMPLE_CONV_PARAM"]
 
@@ -35,7 +36,7 @@ def _conv_setting(param: Mapping[str, int] | None, default: Mapping[str, int], w
         raise ValueError(f"{who}: unknown conv_param keys {unknown}; expected {list(_CONV_KEYS)}")
     setting = {**default, **(param or {})}
     for key in ("filter_num", "filter_size", "stride"):
-        setting[key] = positive_int(setting[key], f"conv_param[{key!r}]", who)
+        setting[key] = int_at_least(setting[key], 1, f"conv_param[{key!r}]", who)
     pad = setting["pad"]
     if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)) or pad < 0:
         raise ValueError(f"{who}: conv_param['pad'] must be an integer >= 0, got {pad!r}")
@@ -46,7 +47,7 @@ def _conv_setting(param: Mapping[str, int] | None, default: Mapping[str, int], w
 def _input_dim(input_dim: Sequence[int], who: str) -> tuple[int, int, int]:
     if len(input_dim) != 3:
         raise ValueError(f"{who}: input_dim must be (C, H, W), got {tuple(input_dim)}")
-    c, h, w = (positive_int(d, "each entry of input_dim", who) for d in input_dim)
+    c, h, w = (int_at_least(d, 1, "each entry of input_dim", who) for d in input_dim)
     return c, h, w
 
 
@@ -115,8 +116,8 @@ class SimpleConvNet(Network):
         who = type(self).__name__
         shape = _input_dim(input_dim, who)
         s = _conv_setting(conv_param, SIMPLE_CONV_PARAM, who)
-        hidden = positive_int(hidden_size, "hidden_size", who)
-        output = positive_int(output_size, "output_size", who)
+        hidden = int_at_least(hidden_size, 1, "hidden_size", who)
+        output = int_at_least(output_size, 1, "output_size", who)
         super().__init__(shape, flat_input=False, rng=rng, dtype=dtype)
         self.conv_param = s
         pooled = _pool_out(_conv_out(shape, s, who), who)
@@ -191,8 +192,8 @@ class DeepConvNet(Network):
                 f"convolution, got {len(given)}"
             )
         settings = [_conv_setting(g, d, who) for g, d in zip(given, DEEP_CONV_PARAMS, strict=True)]
-        hidden = positive_int(hidden_size, "hidden_size", who)
-        output = positive_int(output_size, "output_size", who)
+        hidden = int_at_least(hidden_size, 1, "hidden_size", who)
+        output = int_at_least(output_size, 1, "output_size", who)
         super().__init__(shape, flat_input=False, rng=rng, dtype=dtype)
         self.conv_params = settings
 

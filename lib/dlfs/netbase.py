@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from dlfs._checks import int_at_least
 from dlfs.gradient import numerical_gradient as _numerical_gradient
 from dlfs.layers import BatchNormalization, Dropout, SoftmaxWithLoss
 
@@ -54,13 +55,6 @@ def init_std(weight_init_std: float | str, fan_in: int, who: str = "network") ->
     if not std >= 0:
         raise ValueError(f"{who}: weight_init_std must be >= 0, got {weight_init_std!r}")
     return std
-
-
-def positive_int(value: Any, name: str, who: str) -> int:
-    """Return ``value`` as an int after checking that it is a positive integer."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{who}: {name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 class Network:
@@ -248,7 +242,7 @@ class Network:
         t = self._check_t(t, len(x))
         if len(t) == 0:
             raise ValueError(f"{type(self).__name__}.accuracy: x and t are empty")
-        batch_size = positive_int(batch_size, "batch_size", type(self).__name__)
+        batch_size = int_at_least(batch_size, 1, "batch_size", type(self).__name__)
         labels = np.argmax(t, axis=1) if t.ndim != 1 else t
         correct = 0
         for i in range(0, len(x), batch_size):

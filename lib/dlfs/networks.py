@@ -26,9 +26,10 @@ from typing import Any
 
 import numpy as np
 
+from dlfs._checks import int_at_least
 from dlfs.convnets import DeepConvNet, SimpleConvNet
 from dlfs.layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid
-from dlfs.netbase import Network, init_std, positive_int
+from dlfs.netbase import Network, init_std
 
 __all__ = ["TwoLayerNet", "MultiLayerNet", "MultiLayerNetExtend", "SimpleConvNet", "DeepConvNet"]
 
@@ -68,9 +69,9 @@ class TwoLayerNet(Network):
     ) -> None:
         who = type(self).__name__
         sizes = [
-            positive_int(input_size, "input_size", who),
-            positive_int(hidden_size, "hidden_size", who),
-            positive_int(output_size, "output_size", who),
+            int_at_least(input_size, 1, "input_size", who),
+            int_at_least(hidden_size, 1, "hidden_size", who),
+            int_at_least(output_size, 1, "output_size", who),
         ]
         super().__init__((sizes[0],), flat_input=True, rng=rng, dtype=dtype)
         for i in (1, 2):
@@ -150,9 +151,9 @@ class MultiLayerNet(Network):
                 f"{who}: hidden_size_list must be a list of layer sizes, e.g. "
                 f"[{hidden_size_list}], got the number {hidden_size_list}"
             )
-        sizes = [positive_int(input_size, "input_size", who)]
-        sizes += [positive_int(n, "each hidden size", who) for n in hidden_size_list]
-        sizes.append(positive_int(output_size, "output_size", who))
+        sizes = [int_at_least(input_size, 1, "input_size", who)]
+        sizes += [int_at_least(n, 1, "each hidden size", who) for n in hidden_size_list]
+        sizes.append(int_at_least(output_size, 1, "output_size", who))
         if callable(activation):
             make_activation = activation
         else:

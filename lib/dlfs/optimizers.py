@@ -24,15 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from dlfs._checks import positive_number
+
 __all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"]
-
-
-def _positive(name: str, value: float, who: str) -> float:
-    # a Python float keeps float32 arrays float32 (a NumPy float64 scalar would not)
-    value = float(value)
-    if not value > 0:
-        raise ValueError(f"{who}: {name} must be positive, got {value}")
-    return value
 
 
 def _is_number(value: Any) -> bool:
@@ -61,7 +55,7 @@ class Optimizer:
     """
 
     def __init__(self, lr: float) -> None:
-        self.lr = _positive("lr", lr, type(self).__name__)
+        self.lr = positive_number(lr, "lr", type(self).__name__)
 
     def update(self, params: MutableMapping[str, Any], grads: Mapping[str, Any]) -> None:
         """Take one step: change every array in ``params`` in place using ``grads``.
@@ -232,7 +226,7 @@ class AdaGrad(Optimizer):
 
     def __init__(self, lr: float = 0.01, eps: float = 1e-7) -> None:
         super().__init__(lr)
-        self.eps = _positive("eps", eps, type(self).__name__)
+        self.eps = positive_number(eps, "eps", type(self).__name__)
         self.h: dict[str, np.ndarray] = {}
 
     def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
@@ -266,7 +260,7 @@ class RMSprop(Optimizer):
         super().__init__(lr)
         who = type(self).__name__
         self.decay_rate = _fraction("decay_rate", decay_rate, who)
-        self.eps = _positive("eps", eps, who)
+        self.eps = positive_number(eps, "eps", who)
         self.h: dict[str, np.ndarray] = {}
 
     def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
@@ -324,7 +318,7 @@ class Adam(Optimizer):
         who = type(self).__name__
         self.beta1 = _fraction("beta1", beta1, who)
         self.beta2 = _fraction("beta2", beta2, who)
-        self.eps = _positive("eps", eps, who)
+        self.eps = positive_number(eps, "eps", who)
         self.bias_correction = bool(bias_correction)
         self.t = 0
         self.m: dict[str, np.ndarray] = {}

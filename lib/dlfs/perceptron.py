@@ -7,11 +7,10 @@ XOR needs two layers (:func:`XOR`).
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dlfs._checks import int_at_least, positive_number
 from dlfs.functions import step_function
 
 __all__ = ["AND", "NAND", "OR", "XOR", "Perceptron"]
@@ -85,10 +84,8 @@ class Perceptron:
     def __init__(
         self, lr: float = 0.1, epochs: int = 100, rng: np.random.Generator | None = None
     ) -> None:
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0:
-            raise ValueError(f"Perceptron: lr must be a positive number, got {lr!r}")
-        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-            raise ValueError(f"Perceptron: epochs must be a positive integer, got {epochs!r}")
+        lr = positive_number(lr, "lr", "Perceptron")
+        epochs = int_at_least(epochs, 1, "epochs", "Perceptron")
         if rng is not None and not isinstance(rng, np.random.Generator):
             raise TypeError(
                 f"Perceptron: rng must be a numpy.random.Generator or None, "

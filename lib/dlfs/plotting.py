@@ -34,6 +34,7 @@ from matplotlib.ft2font import FT2Font
 from matplotlib.ticker import MaxNLocator
 from numpy.typing import ArrayLike
 
+from dlfs._checks import int_at_least
 from dlfs.datasets import FASHION_MNIST_CLASSES, MNIST_CLASSES
 
 __all__ = [
@@ -109,8 +110,7 @@ def smooth_curve(x: ArrayLike, window: int = 11, beta: float = 2.0) -> np.ndarra
     y = np.asarray(x, dtype=np.float64)
     if y.ndim != 1:
         raise ValueError(f"smooth_curve: x must be 1-D, got shape {y.shape}")
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise ValueError(f"smooth_curve: window must be a positive integer, got {window!r}")
+    window = int_at_least(window, 1, "window", "smooth_curve")
     if window % 2 == 0:
         raise ValueError(f"smooth_curve: window must be odd (centred on each point), got {window}")
     half = min(int(window) // 2, len(y) - 1)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm as text_tqdm
 
+from dlfs._checks import int_at_least
 from dlfs.optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop
 
 __all__ = ["OPTIMIZERS", "Trainer", "make_optimizer", "progress_bar"]
@@ -76,12 +77,6 @@ def make_optimizer(name: str, optimizer_param: Mapping[str, Any] | None = None) 
         return cls(**kwargs)
     except TypeError as err:
         raise TypeError(f"optimizer_param {kwargs} does not fit {cls.__name__}: {err}") from None
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"Trainer: {name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 class Trainer:
@@ -157,12 +152,16 @@ class Trainer:
         self.network = network
         self.x_train, self.t_train = x_train, t_train
         self.x_test, self.t_test = x_test, t_test
-        self.epochs = _positive_int("epochs", epochs)
-        self.batch_size = min(_positive_int("mini_batch_size", mini_batch_size), len(x_train))
+        self.epochs = int_at_least(epochs, 1, "epochs", "Trainer")
+        self.batch_size = min(
+            int_at_least(mini_batch_size, 1, "mini_batch_size", "Trainer"), len(x_train)
+        )
         self.evaluate_sample_num_per_epoch = (
             None
             if evaluate_sample_num_per_epoch is None
-            else _positive_int("evaluate_sample_num_per_epoch", evaluate_sample_num_per_epoch)
+            else int_at_least(
+                evaluate_sample_num_per_epoch, 1, "evaluate_sample_num_per_epoch", "Trainer"
+            )
         )
         self.verbose = bool(verbose)
         self.rng = np.random.default_rng(rng)
