@@ -17,8 +17,8 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from dlfs import plotting
-from dlfs.plotting import HangulFontWarning, find_hangul_font, use_hangul_font
+from dlfs import fonts
+from dlfs.fonts import HangulFontWarning, find_hangul_font, use_hangul_font
 from matplotlib.axes import Axes
 from matplotlib.text import Text
 
@@ -102,7 +102,7 @@ def _shift_hangul(s: str) -> str:
 def test_importing_dlfs_plotting_adds_the_font_as_fallback() -> None:
     family = list(mpl.rcParams["font.family"])
     if HANGUL_FONT is None:
-        assert not set(family) & set(plotting.HANGUL_FONTS)
+        assert not set(family) & set(fonts.HANGUL_FONTS)
     else:
         assert family[-1] == HANGUL_FONT, f"font.family = {family}"
         assert family[0] == "sans-serif", "Latin text must keep its usual font"
@@ -166,7 +166,7 @@ def test_use_hangul_font_appends_once_and_keeps_the_family() -> None:
 def test_use_hangul_font_accepts_a_family_name_or_a_font_file(tmp_path: Path) -> None:
     mpl.rcParams["font.family"] = ["sans-serif"]
     assert use_hangul_font(HANGUL_FONT) == HANGUL_FONT
-    path = next(e.fname for e in plotting.font_manager.fontManager.ttflist if e.name == HANGUL_FONT)
+    path = next(e.fname for e in fonts.font_manager.fontManager.ttflist if e.name == HANGUL_FONT)
     copy = tmp_path / f"copy{Path(path).suffix}"
     shutil.copy(path, copy)
     assert use_hangul_font(copy) == HANGUL_FONT
@@ -193,8 +193,8 @@ def test_use_hangul_font_rejects_bad_fonts(case: str) -> None:
 
 
 def test_no_hangul_font_warns_with_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plotting, "HANGUL_FONTS", ("No Such Font KR",))
-    monkeypatch.setattr(plotting, "_unregistered_font_files", lambda: [])
+    monkeypatch.setattr(fonts, "HANGUL_FONTS", ("No Such Font KR",))
+    monkeypatch.setattr(fonts, "_unregistered_font_files", lambda: [])
     before = list(mpl.rcParams["font.family"])
     with pytest.warns(HangulFontWarning, match="fonts-nanum"):
         assert use_hangul_font() is None
@@ -214,5 +214,5 @@ def test_fonts_of_the_pypi_package_are_found(
     font = package / "fonts" / "Shipped.ttf"
     shutil.copy(DEJAVU, font)
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(plotting, "_PYPI_FONT_PACKAGE", "fake_hangul_fonts")
-    assert str(font) in plotting._unregistered_font_files()
+    monkeypatch.setattr(fonts, "_PYPI_FONT_PACKAGE", "fake_hangul_fonts")
+    assert str(font) in fonts._unregistered_font_files()
