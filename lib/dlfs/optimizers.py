@@ -326,11 +326,6 @@ class Adam(Optimizer):
 
     def _begin_step(self) -> None:
         self.t += 1
-        if self.bias_correction:
-            self._m_scale = 1.0 / (1.0 - self.beta1**self.t)
-            self._v_scale = 1.0 / (1.0 - self.beta2**self.t)
-        else:
-            self._m_scale = self._v_scale = 1.0
 
     def _update_one(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
         m = self._state(self.m, key, param)
@@ -339,6 +334,9 @@ class Adam(Optimizer):
         m += (1 - self.beta1) * grad
         v *= self.beta2
         v += (1 - self.beta2) * (grad * grad)
-        denom = np.sqrt(v * self._v_scale)
-        denom += self.eps
-        param -= (self.lr * self._m_scale) * m / denom
+        if self.bias_correction:  # m and v start at 0: scale them up while t is small
+            m_hat = m / (1 - self.beta1**self.t)
+            v_hat = v / (1 - self.beta2**self.t)
+        else:
+            m_hat, v_hat = m, v
+        param -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
