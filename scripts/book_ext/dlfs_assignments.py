@@ -32,6 +32,27 @@ _SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 _HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 CODE_STUB = ["# YOUR CODE HERE", "raise NotImplementedError()"]
 ANSWER_STUB = "YOUR ANSWER HERE"
+#: The directive's own words, per language of the edition being built (Sphinx's ``language``).
+WORDS = {
+    "en": {
+        "summary": ": {total} points in {parts} parts. Code cells are graded automatically by "
+        "tests, some of them hidden; written answers are graded by hand.",
+        "head": ("Part", "Graded cells (points)", "Points"),
+        "total": "Total",
+        "by_hand": ", by hand",
+        "download": "Download the student version: ",
+        "open": " (open it in Jupyter or Colab, fill in every YOUR CODE HERE).",
+    },
+    "ko": {
+        "summary": ": 모두 {total}점, {parts}개 부분입니다. 코드 셀은 테스트(일부는 숨겨진 "
+        "테스트)로 자동 채점하고, 서술형 답은 직접 채점합니다.",
+        "head": ("부분", "채점 셀 (배점)", "배점"),
+        "total": "합계",
+        "by_hand": ", 직접 채점",
+        "download": "학생용 노트북 내려받기: ",
+        "open": " (Jupyter나 Colab에서 열어 YOUR CODE HERE를 모두 채우세요).",
+    },
+}
 
 
 @dataclass
@@ -148,6 +169,18 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
+def _inline(text: str) -> list[nodes.Node]:
+    """``text`` with its Markdown code spans (`` `im2col` ``) as literal nodes."""
+    pieces = text.split("`")
+    if len(pieces) % 2 == 0:  # an unmatched backquote: keep the text as it is
+        return [nodes.Text(text)]
+    return [
+        nodes.literal(text=piece) if i % 2 else nodes.Text(piece)
+        for i, piece in enumerate(pieces)
+        if piece
+    ]
+
+
 class AssignmentDirective(SphinxDirective):
     """``{assignment} <name>``: parts, points and download link of ``solutions/<name>``."""
 
@@ -160,13 +193,11 @@ class AssignmentDirective(SphinxDirective):
         self.env.note_dependency(str(path))
         assignment = read_assignment(path)
 
+        words = WORDS.get((self.env.config.language or "en").split("_")[0], WORDS["en"])
         intro = nodes.paragraph()
-        intro += nodes.strong(text=assignment.title)
+        intro += nodes.strong("", "", *_inline(assignment.title))
         total = _points(assignment.points)
-        intro += nodes.Text(
-            f": {total} points in {len(assignment.parts)} parts. Code cells are graded "
-            "automatically by tests, some of them hidden; written answers are graded by hand."
-        )
+        intro += nodes.Text(words["summary"].format(total=total, parts=len(assignment.parts)))
 
         table = nodes.table(classes=["dlfs-assignment"])
         group = nodes.tgroup(cols=3)
@@ -174,18 +205,19 @@ class AssignmentDirective(SphinxDirective):
         for width in (40, 45, 15):
             group += nodes.colspec(colwidth=width)
 
-        def row(*cells: nodes.Node | str, header: bool = False) -> nodes.row:
+        def row(*cells: nodes.Node | str) -> nodes.row:
             r = nodes.row()
             for content in cells:
                 entry = nodes.entry()
-                entry += (
-                    content if isinstance(content, nodes.Node) else nodes.paragraph(text=content)
-                )
+                if isinstance(content, nodes.Node):
+                    entry += content
+                else:
+                    entry += nodes.paragraph("", "", *_inline(content))
                 r += entry
             return r
 
         head = nodes.thead()
-        head += row("Part", "Graded cells (points)", "Points")
+        head += row(*words["head"])
         group += head
         body = nodes.tbody()
         for part in assignment.parts:
@@ -194,20 +226,25 @@ class AssignmentDirective(SphinxDirective):
                 if i:
                     items += nodes.Text(", ")
                 items += nodes.literal(text=grade_id)
-                items += nodes.Text(f" ({_points(points)}{', by hand' if by_hand else ''})")
+                items += nodes.Text(f" ({_points(points)}{words['by_hand'] if by_hand else ''})")
             body += row(part.title, items, _points(part.points))
-        body += row("Total", "", total)
+        body += row(words["total"], "", total)
         group += body
 
         depth = self.env.docname.count("/")
         link = nodes.paragraph()
-        link += nodes.Text("Download the student version: ")
+        link += nodes.Text(words["download"])
         link += nodes.reference(
             text=f"{name}.ipynb",
             refuri="../" * depth + f"{DOWNLOAD_FOLDER}/{name}.ipynb",
             classes=["dlfs-assignment-download"],
         )
-        link += nodes.Text(" (open it in Jupyter or Colab, fill in every YOUR CODE HERE).")
+        link += nodes.Text(words["open"])
+        # The words come from WORDS in the edition's language and the parts from the notebook:
+        # nothing here goes into the translation catalogs (where a changed point would go stale).
+        for node in (intro, table, link):
+            for element in node.findall(nodes.TextElement):
+                element["translatable"] = False
         return [intro, table, link]
 
 

@@ -152,3 +152,22 @@ def test_book_has_numbered_figures_with_alt_text(open_at, chapters: list[str]) -
         assert figure["alts"] and all(len(a) > 20 for a in figure["alts"]), f"{where}: alt text"
         assert figure["loaded"], f"{where}: image did not load"
         assert figure["referenced"], f"{where}: no {{numref}} to it in the text"
+
+
+def test_dense_diagrams_keep_a_legible_size_on_a_phone(open_at) -> None:
+    """Diagrams full of small numbers (class dlfs-wide) are not shrunk to a 390 px screen:
+    they keep 600 px and scroll sideways in their own box, the page itself does not."""
+    page = open_at("chapters/07_cnn", "phone")
+    page.evaluate("document.querySelectorAll('img').forEach(i => i.scrollIntoView())")
+    sizes = page.evaluate(
+        """() => [...document.querySelectorAll('figure.dlfs-wide')].map(f => ({
+          id: f.id,
+          image: f.querySelector('img').getBoundingClientRect().width,
+          scrolls: f.scrollWidth > f.clientWidth && getComputedStyle(f).overflowX === 'auto',
+        }))"""
+    )
+    assert {s["id"] for s in sizes} >= {"fig-conv-sliding", "fig-im2col"}, sizes
+    for size in sizes:
+        assert size["image"] >= 600 and size["scrolls"], size
+    layout = page.evaluate(_LAYOUT_JS)
+    assert layout["scrollWidth"] <= layout["innerWidth"], layout["widest"]
