@@ -171,3 +171,14 @@ def test_dense_diagrams_keep_a_legible_size_on_a_phone(open_at) -> None:
         assert size["image"] >= 600 and size["scrolls"], size
     layout = page.evaluate(_LAYOUT_JS)
     assert layout["scrollWidth"] <= layout["innerWidth"], layout["widest"]
+
+
+def test_glossary_is_a_list_of_cards_on_a_phone(open_at) -> None:
+    """Four columns do not fit 390 px: each term's meaning gets the whole width instead."""
+    page = open_at("glossary", "phone")
+    widths = page.evaluate(
+        "[...document.querySelectorAll('main table tbody td:nth-child(3)')]"
+        ".map(td => td.getBoundingClientRect().width)"
+    )
+    assert len(widths) > 50 and min(widths) >= 300, widths[:5]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
