@@ -8,13 +8,15 @@ and over the threshold, fuzzy entries not counted, broken markup caught.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import write_po
+from babel.messages.pofile import read_po, write_po
 
 from scripts.check_translations import LOCALES, kept_parts
 from scripts.check_translations import main as check_translations
@@ -123,3 +125,70 @@ def test_broken_markup_is_caught(tmp_path: Path, capsys, english, korean, lost) 
 def test_translated_role_text_keeps_the_target() -> None:
     """{ref}`한국어 설명 <sec-x>` keeps the target sec-x: not a change of markup."""
     assert kept_parts("{ref}`the loss <sec-loss>`") == kept_parts("{ref}`손실 <sec-loss>`")
+
+
+# ---------------------------------------------------------------------------------------------
+# ./run catalogs (scripts/update-catalogs.sh), on a copy of the repository
+
+CHANGED = (
+    "To improve a network we need to say, with one number, how wrong it is.",
+    "To improve a network we must say, with a single number, how wrong it is.",
+)
+
+
+@pytest.mark.slow
+def test_update_catalogs_turns_a_changed_paragraph_fuzzy(book_html: Path, tmp_path: Path) -> None:
+    """Translate a paragraph, change its English, refresh the catalogs: the entry keeps its
+    translation, marked fuzzy (so the Korean edition shows the new English), and the other
+    catalogs keep every message."""
+    skip = {
+        Path("."): {".venv", ".venv-student", ".git", "artifacts", "node_modules"},
+        Path("_build"): {"html", "solutions", ".solutions", ".ko", ".doctrees"},
+        Path("autograder"): {"course"},
+    }
+    copy = tmp_path / "repo"
+    shutil.copytree(
+        ROOT,
+        copy,
+        symlinks=True,
+        ignore=lambda folder, names: skip.get(Path(folder).relative_to(ROOT), set()) & set(names),
+    )
+    po = copy / "locales" / "ko" / "LC_MESSAGES" / "chapters" / "03_loss.po"
+    with po.open("rb") as fh:
+        catalog = read_po(fh)
+    before = {path.relative_to(copy): _ids(path) for path in (copy / "locales").rglob("*.po")}
+    message = next(m for m in catalog if m.id and str(m.id).startswith(CHANGED[0]))
+    message.string = "신경망을 개선하려면 ..."
+    with po.open("wb") as fh:
+        write_po(fh, catalog)
+    chapter = copy / "chapters" / "03_loss.md"
+    text = chapter.read_text(encoding="utf-8")
+    assert CHANGED[0] in text
+    chapter.write_text(text.replace(CHANGED[0], CHANGED[1]), encoding="utf-8")
+
+    result = subprocess.run(
+        ["bash", str(copy / "scripts" / "update-catalogs.sh")],
+        cwd=copy,
+        env={**os.environ, "PYTHON": sys.executable},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    assert "Executing notebook" not in output, "the English execution cache was not used"
+
+    with po.open("rb") as fh:
+        updated = {str(m.id): m for m in read_po(fh) if m.id}
+    new = next(m for id_, m in updated.items() if id_.startswith(CHANGED[1]))
+    assert new.fuzzy and new.string == "신경망을 개선하려면 ...", (new.flags, new.string)
+    assert not any(id_.startswith(CHANGED[0]) for id_ in updated)
+    for path, ids in before.items():
+        now = _ids(copy / path)
+        if path.name != "03_loss.po":
+            assert now == ids, f"{path}: messages changed although its page did not"
+
+
+def _ids(path: Path) -> set[str]:
+    with path.open("rb") as fh:
+        return {str(m.id) for m in read_po(fh) if m.id}
