@@ -117,6 +117,12 @@ def test_language_switch_works_offline_from_files(browser, book_html: Path, size
             assert switch.is_visible(), f"no visible language switch at {size}"
             box = switch.bounding_box()
             assert box and 0 <= box["x"] and box["x"] + box["width"] <= size[0], box
+            bar = page.locator(".bd-header-article").first.bounding_box()
+            assert (
+                bar
+                and bar["y"] <= box["y"]
+                and box["y"] + box["height"] <= bar["y"] + bar["height"]
+            ), f"the switch {box} is not inside the header bar {bar} (on one row with its buttons)"
             width = page.evaluate("() => document.documentElement.scrollWidth")
             assert width <= size[0], f"{page.url}: {width} px wide on a {size[0]} px screen"
             switch.click()
