@@ -30,6 +30,14 @@ MACHINE_PATH = re.compile(r"(?<![\w.-])(/root/|/home/|/tmp/|/work/|\.venv\b|site
 TEXT_SUFFIXES = {".html", ".md", ".ipynb", ".txt", ".js"}
 #: Folders of the built HTML that hold third-party files, not pages of this book.
 VENDORED = {"_static", "mathjax", "_sphinx_design_static"}
+#: Folders of the built HTML that hold another edition of the book (the Korean one).
+EDITIONS = {"ko"}
+
+
+def is_vendored(relative: Path) -> bool:
+    """Whether a path relative to the built HTML lies in a third-party folder of an edition."""
+    parts = relative.parts[1:] if relative.parts[0] in EDITIONS else relative.parts
+    return bool(parts) and parts[0] in VENDORED
 
 
 class _StderrFinder(HTMLParser):
@@ -73,20 +81,23 @@ class _StderrFinder(HTMLParser):
             self.found[-1] = (index, (text + data).strip())
 
 
-def stderr_problems(page: Path) -> list[str]:
+def stderr_problems(page: Path, shown: str | None = None) -> list[str]:
     """One line per cell of a built page that shows stderr output without a tag allowing it.
 
     Parameters
     ----------
     page : Path
         An HTML page of the built book.
+    shown : str, optional
+        How to name the page in the lines (default: its file name).
     """
     finder = _StderrFinder()
     finder.feed(page.read_text(encoding="utf-8"))
     return [
-        f"{page.name}: code cell {index + 1} writes to stderr: {text.splitlines()[0][:160]}"
+        f"{shown or page.name}: code cell {index + 1} writes to stderr: "
+        f"{text.splitlines()[0][:160]}"
         if text
-        else f"{page.name}: code cell {index + 1} writes to stderr"
+        else f"{shown or page.name}: code cell {index + 1} writes to stderr"
         for index, text in finder.found
     ]
 
@@ -111,7 +122,7 @@ def published_text_files(html: Path) -> Iterable[Path]:
     """The text files of the built book a reader can open, without vendored folders."""
     for path in sorted(html.rglob("*")):
         relative = path.relative_to(html)
-        if path.is_file() and path.suffix in TEXT_SUFFIXES and relative.parts[0] not in VENDORED:
+        if path.is_file() and path.suffix in TEXT_SUFFIXES and not is_vendored(relative):
             yield path
 
 
@@ -121,13 +132,14 @@ def problems(build: Path) -> list[str]:
     Parameters
     ----------
     build : Path
-        The build folder (``_build``), holding ``html/``.
+        The build folder (``_build``), holding ``html/`` (and the Korean edition in
+        ``html/ko/``).
     """
     found = []
     html = build / "html"
     for page in sorted(html.rglob("*.html")):
-        if page.relative_to(html).parts[0] not in VENDORED:
-            found += stderr_problems(page)
+        if not is_vendored(page.relative_to(html)):
+            found += stderr_problems(page, str(page.relative_to(html)))
     for path in published_text_files(html):
         for snippet in machine_paths(path):
             found.append(f"{path.relative_to(html)}: a machine path: ...{snippet}...")

@@ -28,6 +28,14 @@ MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S)
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
+def _shown(path: Path, base: Path) -> str:
+    """``path`` relative to ``base`` when it lies inside, else as it is (a catalog elsewhere)."""
+    try:
+        return str(path.relative_to(base))
+    except ValueError:
+        return str(path)
+
+
 def _role_target(content: str) -> str:
     match = re.search(r"<([^<>]+)>\s*$", content)
     return (match.group(1) if match else content).strip()
@@ -64,7 +72,7 @@ def check(path: Path) -> tuple[int, int, list[str]]:
             lost = ", ".join(sorted((want - got).elements())) or "-"
             added = ", ".join(sorted((got - want).elements())) or "-"
             first = str(message.id)[:70].replace("\n", " ")
-            problems.append(f"{path.relative_to(ROOT)}: {first!r}: lost {lost}; added {added}")
+            problems.append(f"{_shown(path, ROOT)}: {first!r}: lost {lost}; added {added}")
     return done, total, problems
 
 
@@ -84,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         all_done, all_total = all_done + done, all_total + total
         problems += found
         share = 100 * done / total if total else 100.0
-        print(f"{path.relative_to(LOCALES)}: {done}/{total} translated ({share:.1f} %)")
+        print(f"{_shown(path, LOCALES)}: {done}/{total} translated ({share:.1f} %)")
     share = 100 * all_done / all_total if all_total else 100.0
     print(f"Korean edition: {all_done}/{all_total} translated and not fuzzy ({share:.1f} %)")
     for problem in problems:

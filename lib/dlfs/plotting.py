@@ -7,6 +7,10 @@ functions work under the non-interactive Agg backend, in scripts and in notebook
 Filter and weight grids are drawn as one tiled image in a single Axes, which is fast even
 for hundreds of filters.
 
+Labels in the reader's language: the labels, titles and legends these functions write come
+in English and Korean, and :func:`dlfs.i18n.tr` picks one (Korean with ``DLFS_LANG=ko``, as
+in the book's Korean edition, or after ``dlfs.i18n.set_language("ko")``).
+
 Korean labels: importing this module calls :func:`dlfs.fonts.use_hangul_font`, which adds an
 installed Hangul font after the current font family, so titles and labels in Hangul draw
 without boxes; see :mod:`dlfs.fonts` for which fonts it finds and what to install.
@@ -28,6 +32,7 @@ from numpy.typing import ArrayLike
 from dlfs._checks import int_at_least
 from dlfs.datasets import FASHION_MNIST_CLASSES, MNIST_CLASSES
 from dlfs.fonts import HANGUL_FONTS, HangulFontWarning, find_hangul_font, use_hangul_font
+from dlfs.i18n import tr
 
 __all__ = [
     "FASHION_MNIST_CLASSES",
@@ -171,14 +176,25 @@ def plot_learning_curves(
         loss_ax = axes[0]
         loss = np.asarray(train_loss, dtype=float)
         loss_ax.plot(
-            np.arange(len(loss)), loss, lw=0.8, alpha=0.6 if smooth else 1.0, label="train loss"
+            np.arange(len(loss)),
+            loss,
+            lw=0.8,
+            alpha=0.6 if smooth else 1.0,
+            label=tr("train loss", "훈련 손실"),
         )
         if smooth and smooth > 1 and len(loss) >= smooth:
             avg = np.convolve(loss, np.ones(smooth) / smooth, mode="valid")
             loss_ax.plot(
-                np.arange(smooth - 1, len(loss)), avg, lw=1.8, label=f"moving average ({smooth})"
+                np.arange(smooth - 1, len(loss)),
+                avg,
+                lw=1.8,
+                label=tr(f"moving average ({smooth})", f"이동 평균 ({smooth})"),
             )
-        loss_ax.set(xlabel="iteration", ylabel="loss", title="Training loss")
+        loss_ax.set(
+            xlabel=tr("iteration", "반복 횟수"),
+            ylabel=tr("loss", "손실"),
+            title=tr("Training loss", "훈련 손실"),
+        )
         loss_ax.legend()
     steps = None if acc_at is None else np.asarray(acc_at, dtype=float)
     if steps is not None:
@@ -192,9 +208,15 @@ def plot_learning_curves(
         acc_ax = axes[-1]
         for (name, values), style in zip(acc.items(), ("-o", "--s"), strict=False):
             x = np.arange(1, len(values) + 1) if steps is None else steps
-            acc_ax.plot(x, values, style, ms=3, label=f"{name} acc")
-        xlabel = "epoch" if steps is None else "iteration"
-        acc_ax.set(xlabel=xlabel, ylabel="accuracy", title="Accuracy", ylim=(0.0, 1.02))
+            label = tr(f"{name} acc", {"train": "훈련 정확도", "test": "시험 정확도"}[name])
+            acc_ax.plot(x, values, style, ms=3, label=label)
+        xlabel = tr("epoch", "에폭") if steps is None else tr("iteration", "반복 횟수")
+        acc_ax.set(
+            xlabel=xlabel,
+            ylabel=tr("accuracy", "정확도"),
+            title=tr("Accuracy", "정확도"),
+            ylim=(0.0, 1.02),
+        )
         acc_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         acc_ax.legend(loc="lower right")
     return cast(Figure, axes[0].figure)
@@ -509,13 +531,17 @@ def plot_activation_histograms(
         values = values.ravel()
         if drop_zeros:
             zero = values == 0
-            name = f"{name} ({zero.mean():.0%} zeros)"
+            name = tr(f"{name} ({zero.mean():.0%} zeros)", f"{name} (0: {zero.mean():.0%})")
             values = values[~zero]
         a.hist(values, bins=bins, range=value_range)
         a.set_title(name)
         if log:
             a.set_yscale("log")
-    axes[0].set_ylabel("count" if not drop_zeros else "count of nonzero values")
+    axes[0].set_ylabel(
+        tr("count", "개수")
+        if not drop_zeros
+        else tr("count of nonzero values", "0이 아닌 값의 개수")
+    )
     return cast(Figure, axes[0].figure)
 
 

@@ -44,11 +44,19 @@ def book_sources() -> list[Path]:
     files += sorted((ROOT / "lib" / "dlfs").rglob("*.py"))
     files += [
         ROOT / "scripts" / n
-        for n in ("build-book.sh", "book-env.sh", "fetch-mathjax.sh", "check_book_output.py")
+        for n in (
+            "build-book.sh",
+            "book-env.sh",
+            "fetch-mathjax.sh",
+            "check_book_output.py",
+            "korean_config.py",
+        )
     ]
     files += sorted((ROOT / "scripts" / "book_ext").glob("*.py"))
     files += sorted((ROOT / "_static").glob("*"))
     files += sorted((ROOT / "solutions").glob("*/*.ipynb"))  # the chapters' assignment sections
+    files += sorted((ROOT / "locales").rglob("*.po"))  # the Korean edition's catalogs
+    files += sorted((ROOT / "scripts" / "book_ext" / "templates").glob("*"))
     return [f for f in files if f.exists()]
 
 
@@ -61,17 +69,30 @@ def book_is_fresh() -> bool:
 
 #: Pages Sphinx writes besides the ones in _toc.yml (index.html redirects to the root page).
 EXTRA_PAGES = ["index", "genindex", "search"]
+#: The folder of the Korean edition in the built HTML (the English one is at its root).
+KOREAN = "ko"
+
+
+def korean(page: str) -> str:
+    """The Korean edition's page of an English page name: ``ko/chapters/03_loss``."""
+    return f"{KOREAN}/{page}"
+
+
+def english(page: str) -> str:
+    """The page name without its edition folder (``ko/intro`` -> ``intro``)."""
+    return page.removeprefix(f"{KOREAN}/")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize ``docname`` over the pages of _toc.yml, ``chapter`` over its chapters and
-    ``built_page`` over every HTML page the build writes."""
+    ``built_page`` over every HTML page the build writes, in both editions."""
     if "docname" in metafunc.fixturenames:
         metafunc.parametrize("docname", toc_docnames())
     if "chapter" in metafunc.fixturenames:
         metafunc.parametrize("chapter", chapter_docnames())
     if "built_page" in metafunc.fixturenames:
-        metafunc.parametrize("built_page", toc_docnames() + EXTRA_PAGES)
+        pages = toc_docnames() + EXTRA_PAGES
+        metafunc.parametrize("built_page", pages + [korean(page) for page in pages])
 
 
 @pytest.fixture(scope="session")

@@ -72,7 +72,9 @@ def test_instructors_toc_lists_every_public_page_and_all_six_sources(toc: list[s
 
 def test_instructors_config_keeps_the_public_offline_settings() -> None:
     public, instructors = PUBLIC["sphinx"]["config"], INSTRUCTORS["sphinx"]["config"]
-    assert instructors["extensions"] == [e for e in public["extensions"] if e != "dlfs_colab"]
+    # No Colab buttons, and English only: no language switch, no Korean search.
+    public_only = {"dlfs_colab", "dlfs_editions", "dlfs_search_ko"}
+    assert instructors["extensions"] == [e for e in public["extensions"] if e not in public_only]
     for key in ("html_extra_path", "mathjax_path", "nb_ipywidgets_js", "html_context"):
         assert instructors[key] == public[key], key
     assert INSTRUCTORS["parse"] == PUBLIC["parse"]
