@@ -20,5 +20,10 @@ rm -rf "$out/_build/gettext"
 PATH="$bin:$PATH" "$jb" build . --config "$out/_config.yml" --path-output "$out" \
   --builder custom --custom-builder gettext -W -n --keep-going
 "$bin/sphinx-intl" update -p "$out/_build/gettext" -l ko -d locales
+# Babel flags prose that holds "%" or "{...}" as Python format strings; a "%" before a Hangul
+# particle is no format code, and msgfmt -c would reject every such translation. Drop them.
+find locales -name '*.po' -exec sed -i -E \
+  -e '/^#, (python-brace-format|python-format)(, python-format)?$/d' \
+  -e 's/^#, fuzzy(, python-brace-format)?(, python-format)?$/#, fuzzy/' {} +
 echo "[catalogs] locales/ko/LC_MESSAGES updated from the English pages; the share translated:"
 "$bin/python" scripts/check_translations.py | tail -1
