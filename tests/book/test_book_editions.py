@@ -256,3 +256,18 @@ def test_translations_reach_the_korean_edition(browser, book_html: Path, tmp_pat
             hrefs = _search(browser, urljoin(url, f"{KOREAN}/search.html?q={query}"))
             expected = urljoin(url, f"{KOREAN}/chapters/03_loss.html")
             assert expected in hrefs, f"Korean search for {query!r}: {hrefs}"
+
+
+def _pasted(page: Path) -> list[str]:
+    """The values that glue roles pasted into a page's text."""
+    return re.findall(r'class="pasted-text">([^<]*)<', page.read_text(encoding="utf-8"))
+
+
+def test_translated_paragraphs_keep_their_glued_numbers(book_html: Path, toc: list[str]) -> None:
+    """A translated paragraph is parsed apart from its page: its glue roles must still find the
+    page's values (scripts/korean_config.py names the page in the build's catalogs)."""
+    for name in toc:
+        en = _pasted(book_html / f"{name}.html")
+        ko = _pasted(book_html / KOREAN / f"{name}.html")
+        assert len(ko) == len(en), f"{name}: {len(ko)} glued values in Korean, {len(en)} in English"
+        assert all(value.strip() for value in ko), f"{name}: an empty glued value in Korean"
