@@ -256,7 +256,7 @@ def test_a_leaking_feedback_file_is_deleted(course: Course) -> None:
     assignment = ASSIGNMENTS[0]
     page = course.path("feedback", "mallory", assignment, f"{assignment}.html")
     page.parent.mkdir(parents=True)
-    page.write_text("<pre>rng = np.random.default_rng(1101)</pre>")
+    page.write_text("<pre>x = rng.standard_normal(shape) * 3</pre>")  # from a check
     result = check_feedback(course, assignment, "mallory")
     assert result.status == "removed" and not page.exists()
     assert "hidden-test lines" in result.notes[0]
