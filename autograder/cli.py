@@ -20,6 +20,7 @@ from autograder import report as report_mod
 from autograder.course import DEFAULT_COURSE_DIR, Course, CourseError
 from autograder.feedback import generate_feedback
 from autograder.grade import autograde, remove_student
+from autograder.hidden_tests import stale_problems, sync_hidden_tests
 from autograder.names import Roster
 from autograder.notebooks import nbgrader_meta, read_notebook, source_problems, strip_outputs
 from autograder.release import generate
@@ -83,7 +84,7 @@ def cmd_check(course: Course, args: argparse.Namespace) -> int:
         path = course.source_notebook(assignment)
         if args.strip and strip_outputs(path).changed:
             print(f"{assignment}: outputs stripped")
-        problems = source_problems(path)
+        problems = source_problems(path) or stale_problems(path, assignment)
         print(f"{assignment}: {'ok' if not problems else 'PROBLEMS'}")
         for problem in problems:
             print(f"    {problem}")
@@ -137,7 +138,15 @@ def cmd_validate(course: Course, args: argparse.Namespace) -> int:
 
 
 def cmd_generate(course: Course, args: argparse.Namespace) -> int:
-    for path in generate(course, course.resolve(args.assignments)):
+    assignments = course.resolve(args.assignments)
+    for assignment in assignments:
+        try:
+            changed = sync_hidden_tests(course.source_notebook(assignment), assignment)
+        except (LookupError, ValueError) as err:
+            raise CourseError(str(err)) from None
+        if changed:
+            print(f"{assignment}: hidden tests of {', '.join(changed)} written from the checks")
+    for path in generate(course, assignments):
         print(f"wrote {path} (no solutions, no hidden tests: checked)")
     return EXIT_OK
 

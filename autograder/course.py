@@ -80,26 +80,6 @@ class NbgraderRun:
             found.append(" ".join(current))
         return [e for e in found if e]
 
-    def reason(self) -> str:
-        """The most telling error message: not nbgrader's generic ones, not a traceback."""
-        generic = ("There was an error processing", "Please see", "Traceback")
-        errors = self.errors()
-        for error in errors:
-            if not error.startswith(generic):
-                return error if len(error) <= 300 else error[:297] + "..."
-        tracebacks = [e for e in errors if e.startswith("Traceback")]
-        if tracebacks:  # the exception line ends the traceback
-            return tracebacks[-1].rsplit("  ", 1)[-1][-300:]
-        return f"nbgrader exited with code {self.returncode}"
-
-    def warnings(self) -> list[str]:
-        found = []
-        for line in self.output.splitlines():
-            match = re.match(r"\[\w+ \| WARNING\]\s*(.*)", line)
-            if match and match.group(1).strip():
-                found.append(match.group(1).strip())
-        return found
-
 
 class Course:
     """A course directory and the assignments of the repository.

@@ -6,15 +6,15 @@ the trusted checks decide the test cells (see :mod:`autograder.sandbox`), so an 
 loop, a crash or a damaged notebook costs that submission only. Before anything runs the
 gradebook is backed up. The outcome of every submission (score, and notes such as "test cell
 a3_affine_db was edited; the original was run instead") is printed and kept in
-``reports/autograde-status.csv``.
+``reports/autograde-status.csv``. The notes come from comparing the submission with the
+release and from the sandbox's report (:class:`~autograder.sandbox.verdicts.Report`), never
+from nbgrader's log.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import queue
-import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +25,7 @@ from nbgrader.api import MissingEntry
 
 from autograder.course import Course, CourseError
 from autograder.notebooks import NotebookError, nbgrader_meta, read_notebook
+from autograder.sandbox.verdicts import Report
 
 __all__ = ["GradeResult", "autograde", "remove_student", "submissions", "write_status"]
 
@@ -64,26 +65,8 @@ def submissions(course: Course, assignment: str, students: list[str] | None = No
     return [s for s in found if not students or s in students]
 
 
-# nbgrader's warnings worth passing on. Edited and deleted cells are found by comparing
-# with the release instead: nbgrader flags every test cell with hidden tests as "changed".
-_WARNINGS = [
-    (
-        re.compile(r"Attribute 'cell_type' for cell (\S+) has changed"),
-        "cell {0} changed type; the original type was restored",
-    ),
-    (
-        re.compile(r"Attribute 'points' for cell (\S+) has changed"),
-        "the points of cell {0} were edited; the original points were used",
-    ),
-    (
-        re.compile(r"Cell '(\S+)' does not exist in the database"),
-        "cell id {0} is unknown and was not graded",
-    ),
-]
-
-
 def _tampering(course: Course, assignment: str, nb) -> list[str]:
-    """Read-only and test cells deleted or edited, compared with the released notebook."""
+    """What nbgrader will put back: cells deleted, edited, retyped or re-pointed, by release."""
     try:
         release = read_notebook(course.release_notebook(assignment))
     except NotebookError:
@@ -96,7 +79,7 @@ def _tampering(course: Course, assignment: str, nb) -> list[str]:
         is_test = meta.get("grade") and not meta.get("solution")
         if not name or not (is_test or meta.get("locked") or meta.get("solution")):
             continue
-        mine = submitted.get(name)
+        mine = submitted.pop(name, None)
         if mine is None:
             if is_test:
                 notes.append(f"test cell {name} was deleted; it was put back and run")
@@ -104,57 +87,31 @@ def _tampering(course: Course, assignment: str, nb) -> list[str]:
                 notes.append(f"answer cell {name} was deleted")
             else:
                 notes.append(f"read-only cell {name} was deleted")
-        elif meta.get("locked") and mine.source.strip() != cell.source.strip():
+            continue
+        if mine.cell_type != cell.cell_type:
+            notes.append(f"cell {name} changed type; the original type was restored")
+        if meta.get("grade") and nbgrader_meta(mine).get("points") != meta.get("points"):
+            notes.append(f"the points of cell {name} were edited; the original points were used")
+        if meta.get("locked") and mine.source.strip() != cell.source.strip():
             what = "test cell" if is_test else "read-only cell"
             notes.append(f"{what} {name} was edited; the original was run instead")
+    notes += [f"cell id {name} is unknown and was not graded" for name in submitted]
     return notes
 
 
-def _notes_from_log(warnings: list[str]) -> list[str]:
-    notes = []
-    for line in warnings:
-        for pattern, text in _WARNINGS:
-            match = pattern.search(line)
-            if match:
-                note = text.format(match.group(1).strip("'\""))
-                if note not in notes:
-                    notes.append(note)
-    return notes
-
-
-def _notes_from_notebook(path: Path) -> list[str]:
-    """Which test cells of the autograded notebook failed (those with an error output)."""
-    try:
-        nb = read_notebook(path)
-    except NotebookError:
-        return []
-    failed, tests = [], 0
-    for cell in nb.cells:
-        meta = nbgrader_meta(cell)
-        if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
-            tests += 1
-            if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-                failed.append(meta.get("grade_id", cell.get("id", "?")))
-    if not failed:
-        return []
-    return [f"{len(failed)} of {tests} test cells failed: {', '.join(failed)}"]
-
-
-def _notes_from_report(course: Course, assignment: str, student: str) -> list[str]:
+def _notes_from_report(report: Report) -> list[str]:
     """What the sandbox said: cells left out (they ended or hung the process), limits hit."""
-    path = course.path("logs", "sandbox", assignment, f"{student}.json")
-    try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    notes = [n for n in report.get("notes", []) if isinstance(n, str)]
-    for grade_id, verdict in (report.get("verdicts") or {}).items():
-        message = str(verdict.get("message", ""))
-        if not verdict.get("passed") and ("did not answer" in message or "ended" in message):
+    notes = list(report.notes)
+    for grade_id, verdict in report.verdicts.items():
+        message = verdict.message
+        if not verdict.passed and ("did not answer" in message or "ended" in message):
             notes.append(f"{grade_id}: {message}")
-    level = str(report.get("isolation", ""))
-    if level.startswith("sandbox: rlimits"):
-        notes.append(level)
+    if report.isolation.startswith("sandbox: rlimits"):
+        notes.append(report.isolation)
+    if failed := report.failed():
+        notes.append(
+            f"{len(failed)} of {len(report.verdicts)} test cells failed: {', '.join(failed)}"
+        )
     return notes
 
 
@@ -247,6 +204,8 @@ def _grade_one(
     code_cells = sum(1 for c in nb.cells if c.cell_type == "code")
     total = timeout * (code_cells + 2)
     wall = total + 180
+    report_file = course.path("logs", "sandbox", assignment, f"{student}.json")
+    report_file.unlink(missing_ok=True)
     start = time.perf_counter()
     run = course.nbgrader(
         "autograde",
@@ -257,22 +216,22 @@ def _grade_one(
         f"--SandboxExecute.cell_seconds={timeout}",
         f"--SandboxExecute.call_seconds={timeout}",
         f"--SandboxExecute.total_seconds={total}",
-        f"--SandboxExecute.report_dir={course.path('logs', 'sandbox')}",
+        f"--SandboxExecute.report_dir={report_file.parent.parent}",
         f"--SandboxExecute.slot={slot}",
         timeout=wall,
         log_file=course.path("logs", "autograde", assignment, f"{student}.log"),
     )
     result.seconds = time.perf_counter() - start
-    result.notes += _notes_from_log(run.warnings())
+    report = Report.read(report_file)
     if run.timed_out:
         result.status = "killed"
         result.notes.append(f"grading took more than {wall} s and was stopped")
-    elif graded.is_file() and run.ok:
+    elif graded.is_file() and run.ok and report is not None:
         result.status = "graded"
-        result.notes += _notes_from_report(course, assignment, student)
-        result.notes += _notes_from_notebook(graded)
+        result.notes += _notes_from_report(report)
     else:
-        result.notes.append(run.reason())
+        said = report.error if report is not None else ""
+        result.notes.append(said or f"nbgrader stopped with exit code {run.returncode}")
     result.score, result.max_score = _score(course, assignment, student)
     if result.status == "graded" and (manual := _manual_points(course, assignment, student)):
         result.notes.append(f"{manual:g} points of written answers to grade by hand")

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 from autograder.course import Course, CourseError
+from autograder.hidden_tests import stale_problems
 from autograder.notebooks import (
     MARKERS,
     NotebookError,
@@ -96,7 +97,8 @@ def generate(course: Course, assignments: list[str]) -> list[Path]:
     """
     course.ensure()
     for assignment in assignments:
-        problems = source_problems(course.source_notebook(assignment))
+        path = course.source_notebook(assignment)
+        problems = source_problems(path) or stale_problems(path, assignment)
         if problems:
             raise CourseError(
                 f"the source of {assignment} has problems:\n  " + "\n  ".join(problems)

@@ -56,10 +56,16 @@ CheckFn = Callable[[Session], None]
 @dataclass
 class Check:
     grade_id: str
-    run: CheckFn
+    fn: CheckFn  # as written; ``run`` adds the course's functions named in ``uses``
     own: tuple[str, ...] = ()
     banned: tuple[str, ...] = ()
     uses: tuple[str, ...] = ()
+
+    def run(self, s: Session) -> None:
+        if not self.uses:
+            return self.fn(s)
+        with course_functions(s, *self.uses):
+            return self.fn(s)
 
 
 @dataclass
@@ -96,15 +102,8 @@ class Suite:
         def register(fn: CheckFn) -> CheckFn:
             if grade_id in self.checks:
                 raise ValueError(f"{self.assignment}: two checks for {grade_id}")
-            run = fn
-            if uses:
-
-                def run(s: Session) -> None:
-                    with course_functions(s, *uses):
-                        fn(s)
-
             self.checks[grade_id] = Check(
-                grade_id, run, own, self.banned_modules if banned is None else banned, uses
+                grade_id, fn, own, self.banned_modules if banned is None else banned, uses
             )
             return fn
 

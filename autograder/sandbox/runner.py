@@ -11,6 +11,9 @@ arrays as ``{"$a": blob index}``, remote objects as ``{"$h": id}``, and tuples, 
 dicts as ``{"$tuple": [...]}``, ``{"$list": [...]}`` and ``{"$dict": [[key, value], ...]}``;
 ``{"$fn": kind, "args": [...]}`` is a function built by ``FUNCTIONS[kind]`` of the
 ``helpers.py`` the grader put beside this file (``autograder/checks/sandbox_functions.py``).
+
+:class:`Values` and :func:`answer` also serve a source notebook's own namespace in the
+instructor's kernel (:mod:`autograder.checks.local`), so the checks run there as they do here.
 """
 
 import io
@@ -19,35 +22,26 @@ import sys
 import time
 import traceback
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import frames  # noqa: E402 (beside this file, which python -I leaves off sys.path)
-
-REQ_FD = int(sys.argv[1])
-RESP_FD = int(sys.argv[2])
 TEXT_LIMIT = 20_000
 
-_req = os.fdopen(REQ_FD, "rb", buffering=0)
-_resp = os.fdopen(RESP_FD, "wb", buffering=0)
+_pipes: dict = {}  # "req", "resp": the grader's pipes, opened by main()
 _FORKED: list[bool] = []
 
 
 def _after_fork():
     """A process forked by the student's code must not talk on the grader's pipes."""
     _FORKED.append(True)
-    for fd in (REQ_FD, RESP_FD):
+    for pipe in _pipes.values():
         try:
-            os.close(fd)
+            os.close(pipe.fileno())
         except OSError:
             pass
-
-
-os.register_at_fork(after_in_child=_after_fork)
 
 
 def _read_exact(n):
     chunks = []
     while n:
-        chunk = _req.read(n)
+        chunk = _pipes["req"].read(n)
         if not chunk:
             raise EOFError
         chunks.append(chunk)
@@ -60,7 +54,7 @@ def receive():
 
 
 def send(header, blobs=()):
-    _resp.write(frames.pack(header, blobs))
+    _pipes["resp"].write(frames.pack(header, blobs))
 
 
 def clip(text, limit=TEXT_LIMIT):
@@ -69,10 +63,15 @@ def clip(text, limit=TEXT_LIMIT):
 
 
 class Values:
-    """Turn wire values into Python objects and back; remote objects live in ``handles``."""
+    """Turn wire values into Python objects and back; remote objects live in ``handles``.
 
-    def __init__(self):
+    ``functions`` builds the functions a check asks for by name (``{"$fn": kind}``): the
+    ``FUNCTIONS`` of the ``helpers.py`` beside this file.
+    """
+
+    def __init__(self, functions):
         self.handles = {}
+        self.functions = functions
 
     def load(self, value, blobs):
         import numpy as np
@@ -89,7 +88,8 @@ class Values:
             if "$dict" in value:
                 return {k: self.load(v, blobs) for k, v in value["$dict"]}
             if "$fn" in value:
-                return make_function(value["$fn"], [self.load(v, blobs) for v in value["args"]])
+                args = [self.load(v, blobs) for v in value["args"]]
+                return self.functions[value["$fn"]](*args)
             if "$rng" in value:
                 return np.random.default_rng(value["$rng"])
             raise ValueError(f"unknown value {sorted(value)}")
@@ -119,13 +119,6 @@ class Values:
         handle = len(self.handles) + 1
         self.handles[handle] = value
         return {"$h": handle, "type": clip(type(value).__name__, 200)}
-
-
-def make_function(kind, args):
-    """A function the grader asks for by name (it cannot send code)."""
-    import helpers
-
-    return helpers.FUNCTIONS[kind](*args)
 
 
 def run_cells(shell, cells):
@@ -193,12 +186,24 @@ def answer(shell, values, request, blobs):
 
 
 def main():
+    global frames
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import frames  # beside this file, which python -I leaves off sys.path
+
+    _pipes["req"] = os.fdopen(int(sys.argv[1]), "rb", buffering=0)
+    _pipes["resp"] = os.fdopen(int(sys.argv[2]), "wb", buffering=0)
+    os.register_at_fork(after_in_child=_after_fork)
     os.environ.setdefault("MPLBACKEND", "Agg")
     from IPython.core.interactiveshell import InteractiveShell
 
+    try:
+        from helpers import FUNCTIONS  # the functions a check can ask for (Fn), beside this file
+    except ImportError:
+        FUNCTIONS = {}
+
     shell = InteractiveShell.instance(colors="NoColor")
     shell.user_ns["__name__"] = "__main__"
-    values = Values()
+    values = Values(FUNCTIONS)
     send({"event": "ready", "pid": os.getpid()})
     while True:
         try:

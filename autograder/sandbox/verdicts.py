@@ -60,9 +60,24 @@ class Report:
     cells: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    error: str = ""  # why grading stopped before any verdict (no check for a test cell, ...)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)
+
+    @classmethod
+    def read(cls, path: Path) -> Report | None:
+        """The report written by :class:`SandboxExecute`, or None when there is none."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            verdicts = {k: Verdict(**v) for k, v in data.pop("verdicts").items()}
+            return cls(**data, verdicts=verdicts)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+    def failed(self) -> list[str]:
+        """Grade ids of the test cells whose check failed."""
+        return [grade_id for grade_id, v in self.verdicts.items() if not v.passed]
 
 
 def _meta(cell: NotebookNode) -> dict[str, Any]:
@@ -239,9 +254,9 @@ class SandboxExecute(NbGraderPreprocessor):
     processes = Int(32, help="Processes and threads the student's code may create").tag(config=True)
     cpu_seconds = Int(900, help="CPU seconds for the whole submission").tag(config=True)
     hide = List(Unicode(), help="Extra paths the student's code must not see").tag(config=True)
-    report_dir = Unicode("", help="Folder for the JSON reports (one per submission)").tag(
-        config=True
-    )
+    report_dir = Unicode(
+        "", help="Folder for the JSON reports, one per submission (default: logs/sandbox)"
+    ).tag(config=True)
     slot = Int(0, help="Parallel slot of this grading process").tag(config=True)
 
     def limits(self) -> Limits:
@@ -262,7 +277,14 @@ class SandboxExecute(NbGraderPreprocessor):
         student = info.get("student", "student")
         root = Path(self.config.CourseDirectory.get("root", ".") or ".").resolve()
         hide = [root, *(Path(p) for p in self.hide)]
-        report = judge(assignment, nb, self.limits(), hide=hide, slot=self.slot)
+        path = Path(self.report_dir or root / "logs" / "sandbox") / str(assignment)
+        path = path / f"{student}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            report = judge(assignment, nb, self.limits(), hide=hide, slot=self.slot)
+        except Exception as err:  # the grader's own problem: say it in the report, then fail
+            path.write_text(Report(assignment, "", error=str(err)).to_json(), encoding="utf-8")
+            raise
         if report.isolation.startswith("sandbox: rlimits"):
             self.log.warning("%s", report.isolation)
         else:
@@ -301,8 +323,5 @@ class SandboxExecute(NbGraderPreprocessor):
                             traceback=[str(run["error"])],
                         )
                     )
-        if self.report_dir:
-            folder = Path(self.report_dir) / str(assignment)
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{student}.json").write_text(report.to_json(), encoding="utf-8")
+        path.write_text(report.to_json(), encoding="utf-8")
         return nb, resources

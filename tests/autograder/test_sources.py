@@ -13,7 +13,8 @@ import pytest
 from autograder_helpers import ASSIGNMENTS, points, source_notebook
 
 from autograder.course import REPO, Course
-from autograder.notebooks import nbgrader_meta, source_problems
+from autograder.hidden_tests import stale_hidden_tests, stale_problems, sync_hidden_tests
+from autograder.notebooks import nbgrader_meta, read_notebook, source_problems
 
 SOURCES = {a: REPO / "solutions" / a / f"{a}.ipynb" for a in ASSIGNMENTS}
 
@@ -58,6 +59,25 @@ def test_test_cells_separate_the_parts(assignment: str) -> None:
             visible = parts[0] + "".join(p.split("### END HIDDEN TESTS", 1)[-1] for p in parts[1:])
             assert "assert" in visible and "print(" in visible, meta["grade_id"]
             assert meta.get("locked"), meta["grade_id"]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_hidden_tests_are_the_checks(assignment: str) -> None:
+    """Every hidden-test region is what autograder/checks generates: the two cannot drift."""
+    assert stale_hidden_tests(source_notebook(assignment), assignment) == []
+    for cell in source_notebook(assignment).cells:
+        assert "_written_here" not in cell.source
+
+
+def test_an_edited_check_makes_the_source_stale(tmp_path: Path, monkeypatch) -> None:
+    from autograder.checks import load_suite
+
+    source = shutil.copy(SOURCES["03_backprop"], tmp_path / "03_backprop.ipynb")
+    check = load_suite("03_backprop").checks["a3_add"]
+    monkeypatch.setattr(check, "fn", load_suite("03_backprop").checks["a3_mul"].fn)
+    assert stale_problems(source, "03_backprop") != []
+    assert sync_hidden_tests(source, "03_backprop") == ["a3_add"]
+    assert stale_hidden_tests(read_notebook(source), "03_backprop") == []
 
 
 def test_course_resolves_assignment_names() -> None:

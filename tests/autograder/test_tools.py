@@ -256,7 +256,7 @@ def test_a_leaking_feedback_file_is_deleted(course: Course) -> None:
     assignment = ASSIGNMENTS[0]
     page = course.path("feedback", "mallory", assignment, f"{assignment}.html")
     page.parent.mkdir(parents=True)
-    page.write_text("<pre>rng = np.random.default_rng(1101)</pre>")
+    page.write_text("<pre>x = rng.standard_normal(shape) * 3</pre>")  # from a check
     result = check_feedback(course, assignment, "mallory")
     assert result.status == "removed" and not page.exists()
     assert "hidden-test lines" in result.notes[0]
@@ -300,3 +300,20 @@ def test_a_name_error_for_a_test_cell_name_gets_a_hint() -> None:
     assert explain_name_error(other, names) == other
     assert explain_name_error("ValueError: x is wrong", names) == "ValueError: x is wrong"
     assert explain_name_error("NameError: x is not defined", names) == "NameError: x is not defined"
+
+
+def test_tampering_is_found_by_comparing_with_the_release(generated_course: Course) -> None:
+    """Retyped cells, edited points and unknown cell ids are noted without reading any log."""
+    from autograder.grade import _tampering
+    from autograder.notebooks import nbgrader_meta
+
+    nb = read_notebook(generated_course.release_notebook("01_loss_functions"))
+    cells = {nbgrader_meta(c).get("grade_id"): c for c in nb.cells}
+    cells["a1_mse"].metadata.nbgrader["points"] = 99
+    cells["a1_softmax"].cell_type = "markdown"
+    cells["a1_cee_labels"].metadata.nbgrader["grade_id"] = "a1_free_points"
+    notes = _tampering(generated_course, "01_loss_functions", nb)
+    assert "the points of cell a1_mse were edited; the original points were used" in notes
+    assert "cell a1_softmax changed type; the original type was restored" in notes
+    assert "cell id a1_free_points is unknown and was not graded" in notes
+    assert "test cell a1_cee_labels was deleted; it was put back and run" in notes
