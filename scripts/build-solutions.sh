@@ -44,6 +44,9 @@ rm -f "$work/.ok"
 rm -rf "$work/_build/html"
 
 export MPLBACKEND=module://matplotlib_inline.backend_inline PYDEVD_DISABLE_FILE_VALIDATION=1
+# The sources' hidden tests are generated from the course's checks and run them from the
+# autograder package (autograder/checks/local.py), which lives at the repository's root.
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 start=$(date +%s)
 if ! PATH="$bin:$PATH" "$jb" build . --config instructors/_config.yml --toc "$work/_toc.yml" \
   --path-output "$work" -W -n --keep-going "${args[@]}" "$@"; then
