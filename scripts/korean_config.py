@@ -41,6 +41,10 @@ FOOTER = "이 책의 모든 코드 셀은 책을 빌드할 때 실행되었습�
 _GLUE = re.compile(r"(\{glue(?::[a-z]+)?\}`)(?![^`]*::)([^`]+`)")
 
 
+#: The start of a translation that Markdown would read as a numbered list ("3. ...").
+_NUMBERED = re.compile(r'^(msgstr "\d+)\.(?= )')
+
+
 def catalogs_for_build(source: Path, target: Path) -> None:
     """Copy the catalogs, naming each glue role's page: ``{glue:text}`03_loss.md::key```.
 
@@ -58,6 +62,9 @@ def catalogs_for_build(source: Path, target: Path) -> None:
                 in_msgstr = line.startswith("msgstr")
             if in_msgstr:  # only the translation: the msgid must stay the English text
                 line = _GLUE.sub(rf"\g<1>{page}::\g<2>", line)
+                # "3. 손실 함수와 미니배치" alone would parse as a list starting at 3, and Sphinx
+                # drops a title whose translation is not plain text: escape the period
+                line = _NUMBERED.sub(r"\1\\\\.", line)
             lines.append(line)
         text = "".join(lines)
         out = target / po.relative_to(source)

@@ -271,3 +271,12 @@ def test_translated_paragraphs_keep_their_glued_numbers(book_html: Path, toc: li
         ko = _pasted(book_html / KOREAN / f"{name}.html")
         assert len(ko) == len(en), f"{name}: {len(ko)} glued values in Korean, {len(en)} in English"
         assert all(value.strip() for value in ko), f"{name}: an empty glued value in Korean"
+
+
+def test_korean_pages_have_korean_titles(book_html: Path, toc: list[str]) -> None:
+    """A chapter title such as "3. 손실 함수와 미니배치" must not be read as a numbered list
+    and dropped (the English title would then stand on the Korean page)."""
+    for name in toc:
+        page = (book_html / KOREAN / f"{name}.html").read_text(encoding="utf-8")
+        titles = re.findall(r"<h1>([^<]*)", page)
+        assert titles and re.search("[가-힣]", titles[0]), f"{name}: title {titles[:1]}"
