@@ -11,10 +11,11 @@ import fcntl
 import functools
 import http.server
 import os
+import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,52 @@ def book_url(book_html: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Callable[..., Path]:
+    """Make a copy of the repository to run a build script in, so that the script never
+    rewrites the pages other tests (and other pytest-xdist workers) have open. Virtual
+    environments, git data, the built pages and the graded course are left out, and the
+    folders of ``_build`` named in ``build_skips``."""
+
+    def copy(build_skips: tuple[str, ...] = ()) -> Path:
+        skip = {
+            Path("."): {".venv", ".venv-student", ".git", "artifacts", "node_modules"},
+            Path("_build"): {"html", "solutions", ".solutions", *build_skips},
+            Path("autograder"): {"course"},
+        }
+        target = tmp_path / "repo"
+        shutil.copytree(
+            ROOT,
+            target,
+            symlinks=True,
+            ignore=lambda folder, names: (
+                skip.get(Path(folder).relative_to(ROOT), set()) & set(names)
+            ),
+        )
+        return target
+
+    return copy
+
+
+def run_script(copy: Path, script: str) -> str:
+    """Run ``scripts/<script>`` in a copy of the repository with this Python; its output.
+    Fails the test, with the end of the output, when the script fails."""
+    result = subprocess.run(
+        ["bash", str(copy / "scripts" / script)],
+        cwd=copy,
+        env={**os.environ, "PYTHON": sys.executable},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    return output
+
+
+@pytest.fixture(name="run_script")
+def run_script_fixture() -> Callable[[Path, str], str]:
+    """:func:`run_script`, for the tests (a conftest is not imported by name)."""
+    return run_script

@@ -8,11 +8,7 @@ every chapter, search must find terms, and one chapter is saved as a screenshot 
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,34 +128,14 @@ def visit(browser, book_url: str) -> Iterator[Callable[[str], Visit]]:
         context.close()
 
 
-def test_second_build_is_a_no_op(book_html: Path, tmp_path: Path) -> None:
+def test_second_build_is_a_no_op(book_html: Path, repo_copy, run_script) -> None:
     """scripts/build-book.sh is idempotent: run again on a fresh book, it executes nothing.
 
     It runs on a copy of the repository and its build folder, so that it never rewrites
     the pages that other tests (and other pytest-xdist workers) have open in the browser.
     """
-    skip = {
-        Path("."): {".venv", ".venv-student", ".git", "artifacts", "node_modules"},
-        Path("_build"): {"html", "solutions", ".solutions"},
-        Path("autograder"): {"course"},
-    }
-    copy = tmp_path / "repo"
-    shutil.copytree(
-        ROOT,
-        copy,
-        symlinks=True,
-        ignore=lambda folder, names: skip.get(Path(folder).relative_to(ROOT), set()) & set(names),
-    )
-    result = subprocess.run(
-        ["bash", str(copy / "scripts" / "build-book.sh")],
-        cwd=copy,
-        env={**os.environ, "PYTHON": sys.executable},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-6000:]
+    copy = repo_copy()
+    output = run_script(copy, "build-book.sh")
     assert "Executing notebook" not in output, "an unchanged chapter was executed again"
     assert "_build/html/index.html" in output, "the script must say where to open the book"
     assert (copy / "_build" / "html" / "mathjax" / "tex-chtml.js").is_file()

@@ -8,8 +8,6 @@ and over the threshold, fuzzy entries not counted, broken markup caught.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -137,22 +135,13 @@ CHANGED = (
 
 
 @pytest.mark.slow
-def test_update_catalogs_turns_a_changed_paragraph_fuzzy(book_html: Path, tmp_path: Path) -> None:
+def test_update_catalogs_turns_a_changed_paragraph_fuzzy(
+    book_html: Path, repo_copy, run_script
+) -> None:
     """Translate a paragraph, change its English, refresh the catalogs: the entry keeps its
     translation, marked fuzzy (so the Korean edition shows the new English), and the other
     catalogs keep every message."""
-    skip = {
-        Path("."): {".venv", ".venv-student", ".git", "artifacts", "node_modules"},
-        Path("_build"): {"html", "solutions", ".solutions", ".ko", ".doctrees"},
-        Path("autograder"): {"course"},
-    }
-    copy = tmp_path / "repo"
-    shutil.copytree(
-        ROOT,
-        copy,
-        symlinks=True,
-        ignore=lambda folder, names: skip.get(Path(folder).relative_to(ROOT), set()) & set(names),
-    )
+    copy = repo_copy((".ko", ".doctrees"))
     po = copy / "locales" / "ko" / "LC_MESSAGES" / "chapters" / "03_loss.po"
     with po.open("rb") as fh:
         catalog = read_po(fh)
@@ -166,16 +155,7 @@ def test_update_catalogs_turns_a_changed_paragraph_fuzzy(book_html: Path, tmp_pa
     assert CHANGED[0] in text
     chapter.write_text(text.replace(CHANGED[0], CHANGED[1]), encoding="utf-8")
 
-    result = subprocess.run(
-        ["bash", str(copy / "scripts" / "update-catalogs.sh")],
-        cwd=copy,
-        env={**os.environ, "PYTHON": sys.executable},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-6000:]
+    output = run_script(copy, "update-catalogs.sh")
     assert "Executing notebook" not in output, "the English execution cache was not used"
 
     with po.open("rb") as fh:
