@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -186,6 +187,22 @@ def book_url(book_html: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+#: How long a page may take to go quiet (math, fonts, images, search index). Chromium and the
+#: server share two cores with the other test process, so this is generous: a page that never
+#: goes quiet still fails, a slow machine does not.
+PAGE_QUIET_MS = 120_000
+
+
+@pytest.fixture(scope="session")
+def settle() -> Callable[[Any], None]:
+    """Wait until a loaded page has no network traffic left (MathJax and fonts load lazily)."""
+
+    def wait(page: Any) -> None:
+        page.wait_for_load_state("networkidle", timeout=PAGE_QUIET_MS)
+
+    return wait
 
 
 @pytest.fixture

@@ -81,7 +81,7 @@ class Visit:
 
 
 @pytest.fixture
-def visit(browser, book_url: str) -> Iterator[Callable[[str], Visit]]:
+def visit(browser, book_url: str, settle) -> Iterator[Callable[[str], Visit]]:
     """Open a page of the book (``docname`` or ``docname?query``) in a fresh browser context."""
     contexts = []
 
@@ -120,7 +120,7 @@ def visit(browser, book_url: str) -> Iterator[Callable[[str], Visit]]:
         path, _, query = target.partition("?")
         url = urljoin(book_url, f"{path}.html") + (f"?{query}" if query else "")
         page.goto(url, wait_until="load")
-        page.wait_for_load_state("networkidle")
+        settle(page)
         return result
 
     yield open_page
@@ -181,12 +181,14 @@ def test_no_page_links_a_remote_asset(book_html: Path) -> None:
     assert not offenders, f"pages that load assets from the network: {offenders}"
 
 
-def test_page_loads_offline_with_math_and_plots(visit, toc: list[str], built_page: str) -> None:
+def test_page_loads_offline_with_math_and_plots(
+    visit, settle, toc: list[str], built_page: str
+) -> None:
     page_name = built_page
     result = visit(page_name)
     math = result.page.evaluate(_MATH_STATE_JS)
     images = result.page.evaluate(_IMAGES_JS)
-    result.page.wait_for_load_state("networkidle")  # anything MathJax loaded lazily
+    settle(result.page)  # anything MathJax loaded lazily
 
     assert not result.problems, f"{page_name}: " + "\n".join(result.problems)
     if math["math"]:

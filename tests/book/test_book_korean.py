@@ -235,7 +235,7 @@ def test_korean_terms_match_the_glossary(chapter: str) -> None:
 
 
 @pytest.fixture
-def glossary_page(browser, book_url: str) -> Iterator[object]:
+def glossary_page(browser, book_url: str, settle) -> Iterator[object]:
     """The built glossary page, loaded offline; failed requests and script errors fail."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -247,7 +247,7 @@ def glossary_page(browser, book_url: str) -> Iterator[object]:
         lambda resp: resp.status >= 400 and problems.append(f"HTTP {resp.status}: {resp.url}"),
     )
     page.goto(urljoin(book_url, f"{GLOSSARY}.html"), wait_until="load")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     yield page
     context.close()
     assert not problems, "\n".join(problems)

@@ -87,7 +87,7 @@ def viewport(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def open_at(browser, book_url: str) -> Iterator:
+def open_at(browser, book_url: str, settle) -> Iterator:
     contexts = []
 
     def open_page(page_name: str, size: str):
@@ -96,7 +96,7 @@ def open_at(browser, book_url: str) -> Iterator:
         contexts.append(context)
         page = context.new_page()
         page.goto(urljoin(book_url, f"{page_name}.html"), wait_until="load")
-        page.wait_for_load_state("networkidle")
+        settle(page)
         return page
 
     yield open_page
