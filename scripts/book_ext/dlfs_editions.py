@@ -7,16 +7,22 @@ header of every page (the template ``dlfs-language-switch.html``, listed in
 ``html_theme_options.article_header_end`` of ``_config.yml``) that links the same page in the
 other edition, and announces that page with ``<link rel="alternate" hreflang>``. The links are
 relative, so they work from ``file://`` and on any web server. The page's ``<html lang>``
-comes from Sphinx's ``language`` setting itself.
+comes from Sphinx's ``language`` setting itself. It also translates the captions of the
+table of contents (``_toc.yml``), which Sphinx's own translation step never sees.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.locale import init as init_locale
+from sphinx.transforms import SphinxTransform
+from sphinx.util.i18n import docname_to_domain
 
 #: Every edition: language -> (folder under _build/html, name shown in the switch, tooltip).
 EDITIONS = {
@@ -66,7 +72,36 @@ def _add_switch(
     context["dlfs_language_switch"] = links
 
 
+class TranslateTocCaptions(SphinxTransform):
+    """Translate the captions ("Foundations", "Learning", ...) of the table of contents.
+
+    jupyter-book inserts the root page's toctrees from ``_toc.yml`` (sphinx-external-toc's
+    ``InsertToctrees``, priority 100) after Sphinx's ``Locale`` transform (priority 20) has
+    translated the page, so without this the Korean sidebar keeps the English captions. The
+    captions are in the root page's catalog, where ``sphinx-build -b gettext`` puts them.
+    """
+
+    default_priority = 110
+
+    def apply(self, **kwargs: Any) -> None:
+        if edition_of(self.config.language) == DEFAULT:
+            return
+        toctrees = [t for t in self.document.findall(addnodes.toctree) if t.get("caption")]
+        if not toctrees:
+            return
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        dirs = [os.path.join(self.env.srcdir, d) for d in self.config.locale_dirs]
+        catalog, found = init_locale(dirs, self.config.language, domain)
+        if not found:
+            return
+        for toctree in toctrees:
+            toctree.setdefault("rawcaption", toctree["caption"])
+            toctree["caption"] = catalog.gettext(toctree["rawcaption"])
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _add_templates)
+    app.add_transform(TranslateTocCaptions)
     app.connect("html-page-context", _add_switch)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    # env_version: a new version makes Sphinx read every page again (the captions' transform)
+    return {"env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

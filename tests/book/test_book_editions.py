@@ -258,3 +258,16 @@ def test_korean_pages_have_korean_titles(book_html: Path, toc: list[str]) -> Non
         page = (book_html / KOREAN / f"{name}.html").read_text(encoding="utf-8")
         titles = re.findall(r"<h1>([^<]*)", page)
         assert titles and re.search("[가-힣]", titles[0]), f"{name}: title {titles[:1]}"
+
+
+def test_korean_table_of_contents_has_the_catalogs_captions(book_html: Path) -> None:
+    """The captions of ``_toc.yml`` ("Foundations", ...) are inserted after Sphinx translates a
+    page; the Korean sidebar and contents must still show their translations."""
+    catalog = read_po((ROOT / "locales" / KOREAN / "LC_MESSAGES" / "intro.po").open("rb"))
+    captions = re.findall(r"^\s*-?\s*caption:\s*(.+?)\s*$", (ROOT / "_toc.yml").read_text(), re.M)
+    expected = [catalog[c].string for c in captions if catalog.get(c) and not catalog[c].fuzzy]
+    assert captions and len(expected) == len(captions), f"untranslated captions: {captions}"
+    for page in ["intro", "chapters/03_loss"]:
+        html = (book_html / KOREAN / f"{page}.html").read_text(encoding="utf-8")
+        shown = re.findall(r'caption-text">([^<]*)', html)
+        assert shown[: len(expected)] == expected, f"ko/{page}: captions {shown}"
