@@ -75,6 +75,23 @@ def test_real_catalogs_are_translated(capsys: pytest.CaptureFixture[str]) -> Non
     assert result.returncode == 0, f"{share}\n{result.stderr[-3000:]}"
 
 
+def test_one_english_message_has_one_korean_translation() -> None:
+    """A heading or sentence that recurs on several pages ("Answers", "The graded assignment")
+    reads the same in Korean on every page. A message kept in English on purpose (the
+    glossary's English column) does not count."""
+    translations: dict[str, dict[str, str]] = {}
+    for po in sorted(LOCALES.rglob("*.po")):
+        with po.open("rb") as fh:
+            for message in read_po(fh):
+                text = message.string
+                if message.id and text and not message.fuzzy and text != message.id:
+                    translations.setdefault(str(message.id), {})[po.stem] = str(text)
+    differ = {m: pages for m, pages in translations.items() if len(set(pages.values())) > 1}
+    assert not differ, "one English message, several Korean ones: " + "\n".join(
+        f"{m!r}: {pages}" for m, pages in differ.items()
+    )
+
+
 def test_share_over_the_threshold_passes(tmp_path: Path, capsys) -> None:
     entries = GOOD * 5  # 20 messages, 19 translated: 95 %
     entries = [(f"{en} ({i})", f"{ko} ({i})") for i, (en, ko) in enumerate(entries)]
