@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 from dlfs import diagrams
 from dlfs.convnets import DeepConvNet, SimpleConvNet
 from dlfs.functions import sigmoid
+from dlfs.i18n import set_language
 from dlfs.networks import TwoLayerNet
 
 DIAGRAMS: dict[str, Callable[[], diagrams.Diagram]] = {
@@ -104,3 +106,24 @@ def test_drawing_logs_no_font_warning(name: str, caplog: pytest.LogCaptureFixtur
     with caplog.at_level("WARNING", logger="matplotlib.font_manager"):
         DIAGRAMS[name]().svg()
     assert not [r.getMessage() for r in caplog.records if "findfont" in r.getMessage()]
+
+
+#: Diagrams whose labels are only numbers, symbols and code names.
+UNLABELLED = {"sigmoid_gate", "im2col"}
+#: The English words of the diagrams' labels, which the Korean edition must not show.
+ENGLISH_LABELS = re.compile(
+    r"\b(apple|tax|total|input|layer|hidden|pixels|neurons|classes|"
+    r"filter|output|route)\b"
+)
+
+
+@pytest.mark.parametrize("name", DIAGRAMS)
+def test_diagrams_speak_korean_in_the_korean_edition(name: str) -> None:
+    try:
+        set_language("ko")
+        texts = DIAGRAMS[name]().texts
+    finally:
+        set_language(None)
+    english = [t for t in texts if ENGLISH_LABELS.search(t)]
+    assert not english, f"{name}: English labels in Korean: {english}"
+    assert any(ENGLISH_LABELS.search(t) for t in DIAGRAMS[name]().texts) or name in UNLABELLED

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
 
 from dlfs.conv import Convolution, Pooling, im2col
+from dlfs.i18n import tr
 from dlfs.layers import AddLayer, MulLayer, Sigmoid
 from dlfs.perceptron import AND, NAND, OR, XOR
 
@@ -203,12 +204,12 @@ def apple_graph(price: float = 100, count: int = 2, tax: float = 1.1) -> Diagram
     d_price, d_count = apple_node.backward(d_apples)
     fmt = "{:.3g}"
     nodes = {
-        "price": GraphNode(0, 1.6, "apple price", "input"),
-        "count": GraphNode(0, 0, "apple count", "input"),
-        "tax": GraphNode(2.6, -0.9, "tax", "input"),
+        "price": GraphNode(0, 1.6, tr("apple price", "사과 가격"), "input"),
+        "count": GraphNode(0, 0, tr("apple count", "사과 개수"), "input"),
+        "tax": GraphNode(2.6, -0.9, tr("tax", "소비세"), "input"),
         "mul": GraphNode(2.4, 0.8, "×"),
         "taxmul": GraphNode(4.8, 0.8, "×"),
-        "total": GraphNode(6.6, 0.8, "total", "output"),
+        "total": GraphNode(6.6, 0.8, tr("total", "지불 금액"), "output"),
     }
     edges = [
         GraphEdge("price", "mul", _fmt(price, fmt), _fmt(d_price, fmt)),
@@ -353,7 +354,7 @@ def xor_network() -> Diagram:
         raise AssertionError("NAND, OR and AND do not make XOR")
     diagram = network_diagram(
         [["$x_1$", "$x_2$"], ["$s_1$", "$s_2$"], ["$y$"]],
-        ["input", "layer 1", "layer 2"],
+        [tr("input", "입력"), tr("layer 1", "1층"), tr("layer 2", "2층")],
         notes={"$s_1$": "NAND", "$s_2$": "OR", "$y$": "AND"},
         width=6.5,
     )
@@ -385,7 +386,11 @@ def two_layer_network(network: Any) -> Diagram:
 
     return network_diagram(
         [column("x", w1[0]), column("z", w1[1]), column("y", w2[1])],
-        [f"input: {w1[0]} pixels", f"hidden: {w1[1]} neurons", f"output: {w2[1]} classes"],
+        [
+            tr(f"input: {w1[0]} pixels", f"입력: 픽셀 {w1[0]}개"),
+            tr(f"hidden: {w1[1]} neurons", f"은닉층: 뉴런 {w1[1]}개"),
+            tr(f"output: {w2[1]} classes", f"출력: 클래스 {w2[1]}개"),
+        ],
         edge_labels=[f"W1 {w1[0]}×{w1[1]}, b1", f"W2 {w2[0]}×{w2[1]}, b2"],
     )
 
@@ -458,10 +463,10 @@ def conv_sliding(
     for k, (i, j) in enumerate(positions):
         left, top = (k % ncols) * panel_w + 0.3, -(k // ncols) * panel_h - 1.0
         window = {(i * stride + r, j * stride + c): HIGHLIGHT for r in range(fh) for c in range(fw)}
-        _grid(ax, x, left, top, colors=window, title="input")
+        _grid(ax, x, left, top, colors=window, title=tr("input", "입력"))
         ax.text(left + x.shape[1] + 0.5, top - x.shape[0] / 2, "⊛", ha="center", va="center")
         filter_colors = dict.fromkeys(np.ndindex(w.shape), SOFT)
-        _grid(ax, w, left + x.shape[1] + 1.0, top, colors=filter_colors, title="filter")
+        _grid(ax, w, left + x.shape[1] + 1.0, top, colors=filter_colors, title=tr("filter", "필터"))
         right = left + x.shape[1] + w.shape[1] + 1.0
         ax.text(right + 0.6, top - x.shape[0] / 2, "=", ha="center", va="center")
         done = set(positions[: k + 1])
@@ -473,7 +478,7 @@ def conv_sliding(
             colors={(i, j): HIGHLIGHT},
             blank={p for p in positions if p not in done},
             bold={(i, j)},
-            title="output",
+            title=tr("output", "출력"),
         )
     return Diagram(fig)
 
@@ -563,7 +568,7 @@ def pooling_forward(x: np.ndarray | None = None, size: int = 2) -> Diagram:
     out_colors = {(i, j): colors[(i * size, j * size)] for i, j in np.ndindex(out.shape)}
     width = x.shape[1] + out.shape[1] + 3.0
     fig, ax = _canvas(5.0, 5.0 * (x.shape[0] + 1.4) / width, (0, width), (-x.shape[0] - 0.4, 1.0))
-    _grid(ax, x, 0.2, 0, colors=colors, bold=winners, title="input")
+    _grid(ax, x, 0.2, 0, colors=colors, bold=winners, title=tr("input", "입력"))
     middle = -x.shape[0] / 2
     ax.annotate(
         "",
@@ -579,7 +584,7 @@ def pooling_forward(x: np.ndarray | None = None, size: int = 2) -> Diagram:
         -(x.shape[0] - out.shape[0]) / 2,
         colors=out_colors,
         bold=set(np.ndindex(out.shape)),
-        title="output",
+        title=tr("output", "출력"),
     )
     return Diagram(fig)
 
@@ -619,7 +624,8 @@ def pooling_backward(
         xytext=(dout.shape[1] + 0.5, middle),
         arrowprops={"arrowstyle": "-|>", "lw": 1.4, "color": BACKWARD_COLOR},
     )
-    ax.text(dout.shape[1] + 1.2, -x.shape[0] / 2 + 0.35, "route", ha="center", fontsize=10)
+    route = tr("route", "전달")
+    ax.text(dout.shape[1] + 1.2, -x.shape[0] / 2 + 0.35, route, ha="center", fontsize=10)
     faded = {p: (colors[p] if p in routed else "white") for p in colors}
     _grid(ax, dx, dout.shape[1] + 2.2, 0, colors=faded, bold=routed, fmt="{:g}", title="dx")
     return Diagram(fig)
@@ -644,7 +650,7 @@ def architecture(network: Any, input_shape: Sequence[int], *, per_row: int = 4) 
         Boxes per row; longer chains wrap onto the next row.
     """
     x = np.zeros((1, *input_shape), dtype=next(iter(network.params.values())).dtype)
-    steps = [("input", x.shape[1:])]
+    steps = [(tr("input", "입력"), x.shape[1:])]
     for name, layer in network.layers.items():
         if type(layer).__name__ in ("Dropout", "BatchNormalization"):
             x = layer.forward(x, train_flg=False)
@@ -662,7 +668,7 @@ def architecture(network: Any, input_shape: Sequence[int], *, per_row: int = 4) 
         r, c = divmod(k, per_row)
         left = 0.2 + c * (box_w + gap_x)
         top = -r * (box_h + gap_y + 0.45)
-        face = SOFT if name not in ("input", "Softmax") else "#eeeeee"
+        face = SOFT if k not in (0, len(steps) - 1) else "#eeeeee"
         ax.add_patch(
             FancyBboxPatch(
                 (left, top - box_h),
