@@ -16,13 +16,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 
-from traitlets import Enum
+from traitlets import Enum, TraitError
 from traitlets.config import Config, Configurable
+from traitlets.config.loader import PyFileConfigLoader
 
 from autograder.messages_ko import KO
 
-__all__ = ["LANGUAGES", "StudentFeedback", "configured_language", "current", "language", "tr"]
+__all__ = [
+    "LANGUAGES",
+    "StudentFeedback",
+    "configured_language",
+    "current",
+    "file_language",
+    "language",
+    "tr",
+]
 
 LANGUAGES = ("en", "ko")
 
@@ -42,6 +52,17 @@ class StudentFeedback(Configurable):
 def configured_language(config: Config | None) -> str:
     """The language set in ``config``; a wrong value raises a TraitError naming 'en' and 'ko'."""
     return str(StudentFeedback(config=config or Config()).language)
+
+
+def file_language(config_file: Path) -> str:
+    """The language an nbgrader config file sets; ValueError naming 'en' and 'ko' if wrong."""
+    loader = PyFileConfigLoader(Path(config_file).name, str(Path(config_file).parent))
+    try:
+        return configured_language(loader.load_config())
+    except TraitError as err:
+        raise ValueError(
+            f"c.StudentFeedback.language must be one of {', '.join(map(repr, LANGUAGES))}: {err}"
+        ) from None
 
 
 @contextmanager

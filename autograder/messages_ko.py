@@ -11,6 +11,43 @@ from __future__ import annotations
 __all__ = ["KO"]
 
 KO: dict[str, str] = {
+    # -- the feedback page (autograder/feedback.py and its template) -------------------------
+    "Score": "점수",
+    "written answer": "서술형 답안",
+    "code answer": "코드 답안",
+    "task": "과제",
+    "test": "테스트",
+    "point": "점",
+    "points": "점",
+    "Comment on": "코멘트:",
+    "Late submission penalty": "지각 제출 감점",
+    "Student's answer": "학생 답안",
+    "Student's task": "학생 과제",
+    "Grade cell:": "채점 셀:",
+    "Task:": "과제:",
+    "(Top)": "(맨 위로)",
+    "Comments:": "코멘트:",
+    "Hints of the visible test": "공개 테스트의 힌트",
+    "run it in Jupyter to see which applies": (
+        "Jupyter에서 테스트를 실행하면 어느 힌트에 해당하는지 알 수 있습니다"
+    ),
+    "(Part of this traceback is not shown: it would quote the hidden tests.)": (
+        "(트레이스백의 일부는 숨긴 테스트를 인용하게 되므로 보여 주지 않습니다.)"
+    ),
+    "Not run while grading: this cell imports {module}, which is not available "
+    "while this assignment is graded. The cell is not graded, so this costs no points.": (
+        "채점할 때 실행하지 않았습니다: 이 셀은 {module}을(를) import하는데, 이 과제를 "
+        "채점할 때는 그 모듈을 쓸 수 없습니다. 채점하는 셀이 아니므로 감점은 없습니다."
+    ),
+    "This cell stopped while grading with {error}. It is not graded, so this costs "
+    "no points by itself (only parts that need something it defines).": (
+        "채점하는 동안 이 셀이 오류로 멈췄습니다: {error}. 채점하는 셀이 아니므로 이 셀 "
+        "때문에 감점되지는 않습니다 (이 셀에서 정의하는 것이 필요한 부분만 점수를 잃습니다)."
+    ),
+    "This cell (id:{cell_id}) was missing from the submission. It was added "
+    "back by nbgrader.\n\n": (
+        "이 셀(id:{cell_id})이 제출물에 없어서 nbgrader가 다시 넣었습니다.\n\n"
+    ),
     # -- the generic helpers (autograder/checks/__init__.py) ---------------------------------
     "{name} is not defined in the notebook (a def or class named {name})": (
         "노트북에 {name}이(가) 정의되어 있지 않습니다 (이름이 {name}인 def 또는 class가 "
@@ -297,13 +334,13 @@ KO: dict[str, str] = {
     "{grad} of {name}.backward for an input of shape {shape}": (
         "형상이 {shape}인 입력에 대한 {name}.backward의 {grad}"
     ),
-    "{name} with {kind}": "{kind}을(를) 받은 {name}",
+    "{name} with {kind}": "{name} ({kind})",
     "{name} on large scores (x 500)": "큰 점수(x 500)에 대한 {name}",
     ": compute log-probabilities with log-sum-exp, not log(softmax(x) + 1e-7)": (
         ": log(softmax(x) + 1e-7)이 아니라 log-sum-exp로 로그 확률을 계산해야 합니다"
     ),
     "{grad} of {name}.backward for N={n}, K={k} with {kind}": (
-        "N={n}, K={k}이고 {kind}을(를) 받은 {name}.backward의 {grad}"
+        "{name}.backward의 {grad} (N={n}, K={k}, {kind})"
     ),
     # -- 04_optimizers ---------------------------------------------------------------------------
     "the notebook replaced Python's __builtins__: it cannot be checked": (

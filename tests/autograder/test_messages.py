@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import string
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from traitlets.config import Config
 
 from autograder.checks import CheckFailed, array, close, gradient_matches
 from autograder.course import REPO
-from autograder.messages import configured_language, language, tr
+from autograder.messages import configured_language, file_language, language, tr
 from autograder.messages_ko import KO
 
 
@@ -95,3 +96,12 @@ def test_the_setting_accepts_en_and_ko_only() -> None:
     assert configured_language(Config({"StudentFeedback": {"language": "ko"}})) == "ko"
     with pytest.raises(TraitError, match=r"\['en', 'ko'\]"):
         configured_language(Config({"StudentFeedback": {"language": "kr"}}))
+
+
+def test_a_config_file_with_a_wrong_language_is_refused(tmp_path: Path) -> None:
+    shared = REPO / "autograder" / "nbgrader_config.py"
+    assert file_language(shared) == "en"
+    config = tmp_path / "nbgrader_config.py"
+    config.write_text(f'load_subconfig({str(shared)!r})\nc.StudentFeedback.language = "kr"\n')
+    with pytest.raises(ValueError, match=r"must be one of 'en', 'ko'"):
+        file_language(config)
