@@ -125,7 +125,10 @@ def _redact(traceback: list[str], hidden: set[str]) -> list[str]:
 _POINTS = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s+points?\s*\)(?::.*)?$")
 _TESTS_PREFIX = re.compile(r"^Tests?\b\s*(?:for\b|that\b|:)?\s*", re.I)
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
-_STUB = re.compile(r"(\S+) is not available while \S+ is graded")
+# the stub's ImportError (autograder.checks.Suite.stubs), in English or in Korean
+_STUB = re.compile(
+    r"(\S+) is not available while \S+ is graded|(\S+)은\(는\) \S+을\(를\) 채점하는 동안"
+)
 
 
 def _one_line(text: str) -> str:
@@ -213,7 +216,7 @@ def ungraded_note(output: NotebookNode) -> str:
         return tr(
             "Not run while grading: this cell imports {module}, which is not available "
             "while this assignment is graded. The cell is not graded, so this costs no points.",
-            module=stub.group(1),
+            module=stub.group(1) or stub.group(2),
         )
     return tr(
         "This cell stopped while grading with {error}. It is not graded, so this costs "

@@ -175,6 +175,13 @@ KO: dict[str, str] = {
         "채점할 때는 테스트 셀 없이 여러분의 셀만 실행되므로, 코드가 받는 인수를 쓰거나 "
         "필요한 것을 여러분의 셀에서 직접 정의해야 합니다)"
     ),
+    "{module} is not available while {assignment} is graded: write this code "
+    "yourself in the notebook": (
+        "{module}은(는) {assignment}을(를) 채점하는 동안 쓸 수 없습니다: 이 코드는 노트북에서 "
+        "직접 작성해야 합니다"
+    ),
+    ".__call__ raised": ".__call__ 호출 중",
+    "(...) raised": "(...) 호출 중",
     # -- 01_loss_functions ---------------------------------------------------------------------
     "{what} should be one number (a float), got an array of shape {shape}": (
         "{what}: 수 하나(float)여야 하는데 형상이 {shape}인 배열입니다"

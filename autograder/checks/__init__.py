@@ -118,10 +118,14 @@ class Suite:
             spec = importlib.util.find_spec(name)
             if spec is None or spec.origin is None:
                 continue
-            found[Path(spec.origin)] = (
-                f"raise ImportError({name!r} ' is not available while {self.assignment} is "
-                "graded: write this code yourself in the notebook')\n"
+            message = tr(
+                "{module} is not available while {assignment} is graded: write this code "
+                "yourself in the notebook",
+                module=name,
+                assignment=self.assignment,
             )
+            # ascii(): the stub is a source file, written without a stated encoding
+            found[Path(spec.origin)] = f"raise ImportError({ascii(message)})\n"
         return found
 
     def static_problem(self, grade_id: str, cells: list[tuple[str, str]]) -> str | None:

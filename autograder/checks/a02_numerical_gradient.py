@@ -30,7 +30,8 @@ def _call(fn: Remote, *args: object) -> tuple[object, list[object]]:
     try:
         return fn.call_keep_args("__call__", *args)
     except CheckFailed as err:
-        raise CheckFailed(str(err).replace(".__call__ raised", "(...) raised", 1)) from None
+        message = str(err).replace(tr(".__call__ raised"), tr("(...) raised"), 1)
+        raise CheckFailed(message) from None
 
 
 def _polynomial(coefs: list[float]) -> Fn:
