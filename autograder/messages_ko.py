@@ -60,10 +60,10 @@ KO: dict[str, str] = {
         "{name}이(가) {where}의 {bad}을(를) 사용합니다: 직접 작성해야 합니다"
     ),
     "{what} should be a NumPy array, got a {kind} object": (
-        "{what}: NumPy 배열이어야 하는데 {kind} 객체가 왔습니다"
+        "{what}: NumPy 배열이어야 하는데 {kind} 객체입니다"
     ),
     "{what} should be an array of numbers, got a {kind}": (
-        "{what}: 숫자 배열이어야 하는데 {kind}이(가) 왔습니다"
+        "{what}: 숫자 배열이어야 하는데 {kind}입니다"
     ),
     "{what} is None: did you forget to return (or set) it?": (
         "{what}이(가) None입니다: return(또는 속성 설정)을 빠뜨리지 않았습니까?"
