@@ -39,7 +39,8 @@ from nbformat.notebooknode import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
-from autograder.course import Course
+from autograder.course import Course, CourseError
+from autograder.messages import configured_language, file_language, language, tr
 from autograder.notebooks import NotebookError, read_notebook, region_lines
 from autograder.release import secret_lines
 
@@ -49,6 +50,7 @@ __all__ = [
     "FeedbackResult",
     "HideHiddenTests",
     "check_feedback",
+    "feedback_words",
     "find_leaks",
     "generate_feedback",
     "html_text",
@@ -69,6 +71,12 @@ class HideHiddenTests(ClearHiddenTests):
     removed lines, so errors raised in the student's own code still show where they happened.
     The error's type and message (the last entry) are kept: they are the feedback.
     """
+
+    def preprocess(
+        self, nb: NotebookNode, resources: ResourcesDict
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        with language(configured_language(self.config)):
+            return super().preprocess(nb, resources)
 
     def preprocess_cell(
         self, cell: NotebookNode, resources: ResourcesDict, cell_index: int
@@ -101,11 +109,12 @@ def _quoted_lines(text: str) -> set[str]:
 
 def _redact(traceback: list[str], hidden: set[str]) -> list[str]:
     """Replace every traceback entry that quotes a hidden line by a note (once in a row)."""
+    note = tr("(Part of this traceback is not shown: it would quote the hidden tests.)")
     kept: list[str] = []
     for entry in traceback:
         if _quoted_lines(entry) & hidden:
-            if not kept or kept[-1] != HIDDEN_NOTE:
-                kept.append(HIDDEN_NOTE)
+            if not kept or kept[-1] != note:
+                kept.append(note)
         else:
             kept.append(entry)
     return kept
@@ -116,7 +125,10 @@ def _redact(traceback: list[str], hidden: set[str]) -> list[str]:
 _POINTS = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s+points?\s*\)(?::.*)?$")
 _TESTS_PREFIX = re.compile(r"^Tests?\b\s*(?:for\b|that\b|:)?\s*", re.I)
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
-_STUB = re.compile(r"(\S+) is not available while \S+ is graded")
+# the stub's ImportError (autograder.checks.Suite.stubs), in English or in Korean
+_STUB = re.compile(
+    r"(\S+) is not available while \S+ is graded|(\S+)은\(는\) \S+을\(를\) 채점하는 동안"
+)
 
 
 def _one_line(text: str) -> str:
@@ -201,14 +213,43 @@ def ungraded_note(output: NotebookNode) -> str:
     line = _error_line(output)
     stub = _STUB.search(line)
     if stub:
-        return (
-            f"Not run while grading: this cell imports {stub.group(1)}, which is not available "
-            "while this assignment is graded. The cell is not graded, so this costs no points."
+        return tr(
+            "Not run while grading: this cell imports {module}, which is not available "
+            "while this assignment is graded. The cell is not graded, so this costs no points.",
+            module=stub.group(1) or stub.group(2),
         )
-    return (
-        f"This cell stopped while grading with {line[:600]}. It is not graded, so this costs "
-        "no points by itself (only parts that need something it defines)."
+    return tr(
+        "This cell stopped while grading with {error}. It is not graded, so this costs "
+        "no points by itself (only parts that need something it defines).",
+        error=line[:600],
     )
+
+
+#: nbgrader's note at the start of a test cell it put back (``OverwriteCells``, default text)
+MISSING_CELL_NOTE = (
+    "This cell (id:{cell_id}) was missing from the submission. It was added back by nbgrader.\n\n"
+)
+
+
+def feedback_words() -> dict[str, str]:
+    """The fixed words of the feedback template, in the language :func:`tr` speaks now."""
+    return {
+        "score": tr("Score"),
+        "written_answer": tr("written answer"),
+        "code_answer": tr("code answer"),
+        "task": tr("task"),
+        "test": tr("test"),
+        "point": tr("point"),
+        "points": tr("points"),
+        "comment_on": tr("Comment on"),
+        "late_penalty": tr("Late submission penalty"),
+        "students_answer": tr("Student's answer"),
+        "students_task": tr("Student's task"),
+        "grade_cell": tr("Grade cell:"),
+        "task_cell": tr("Task:"),
+        "top": tr("(Top)"),
+        "comments": tr("Comments:"),
+    }
 
 
 class ExplainParts(NbGraderPreprocessor):
@@ -221,8 +262,16 @@ class ExplainParts(NbGraderPreprocessor):
     def preprocess(
         self, nb: NotebookNode, resources: ResourcesDict
     ) -> tuple[NotebookNode, ResourcesDict]:
+        with language(configured_language(self.config)):
+            return self._explain(nb, resources)
+
+    def _explain(
+        self, nb: NotebookNode, resources: ResourcesDict
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        resources["dlfs_words"] = feedback_words()
         before = None
         for cell in nb.cells:
+            self._translate_missing_note(cell)
             meta = cell.metadata.get("nbgrader", {})
             if meta.get("grade") or meta.get("task"):
                 cell.metadata["dlfs_feedback"] = {"title": part_title(cell, before)}
@@ -235,6 +284,21 @@ class ExplainParts(NbGraderPreprocessor):
         return nb, resources
 
     @staticmethod
+    def _translate_missing_note(cell: NotebookNode) -> None:
+        """nbgrader's note on a test cell it put back, in the students' language."""
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        english = MISSING_CELL_NOTE.format(cell_id=grade_id)
+        for prefix in ("# ", ""):
+            if cell.source.startswith(prefix + english):
+                note = tr(
+                    "This cell (id:{cell_id}) was missing from the submission. It was added "
+                    "back by nbgrader.\n\n",
+                    cell_id=grade_id,
+                )
+                cell.source = prefix + note + cell.source[len(prefix + english) :]
+                return
+
+    @staticmethod
     def _add_hints(cell: NotebookNode) -> None:
         if not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
             return
@@ -242,11 +306,10 @@ class ExplainParts(NbGraderPreprocessor):
         if not hints:
             return
         items = "".join(f"<li>{html.escape(h)}</li>" for h in hints)
-        markup = (
-            '<div class="dlfs-hint"><b>Hints of the visible test</b> (run it in Jupyter to '
-            f"see which applies):<ul>{items}</ul></div>"
-        )
-        text = "Hints of the visible test:\n" + "\n".join(f"- {h}" for h in hints)
+        title = tr("Hints of the visible test")
+        how = tr("run it in Jupyter to see which applies")
+        markup = f'<div class="dlfs-hint"><b>{title}</b> ({how}):<ul>{items}</ul></div>'
+        text = f"{title}:\n" + "\n".join(f"- {h}" for h in hints)
         cell.outputs.append(
             new_output("display_data", data={"text/html": markup, "text/plain": text})
         )
@@ -296,6 +359,14 @@ class FeedbackExporter(HTMLExporter):
         self.extra_template_paths = [*self.extra_template_paths, str(_NBGRADER_TEMPLATES)]
         self.template_name = "dlfs_feedback"
         self.template_paths = self._template_paths()  # computed for the old name at init
+
+    def from_notebook_node(  # type: ignore[override]  # as nbconvert's HTMLExporter
+        self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[str, dict[str, Any]]:
+        """Render with the template's fixed words in the course's language (``dlfs_words``)."""
+        with language(configured_language(self.config)):
+            resources = {**(resources or {}), "dlfs_words": feedback_words()}
+            return super().from_notebook_node(nb, resources, **kw)
 
 
 def install_mathjax(folder: Path, source: Path = MATHJAX_SOURCE) -> bool:
@@ -395,6 +466,10 @@ def generate_feedback(
     and reported as ``removed``.
     """
     course.ensure()
+    try:
+        file_language(course.root / "nbgrader_config.py")
+    except ValueError as err:
+        raise CourseError(f"{err} (set it in {course.shared_config})") from None
     results = []
     for assignment in assignments:
         graded = sorted(p.parent.name for p in course.path("autograded").glob(f"*/{assignment}"))

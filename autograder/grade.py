@@ -24,6 +24,7 @@ from pathlib import Path
 from nbgrader.api import MissingEntry
 
 from autograder.course import Course, CourseError
+from autograder.messages import file_language
 from autograder.notebooks import NotebookError, nbgrader_meta, read_notebook
 from autograder.sandbox.verdicts import Report
 
@@ -278,6 +279,10 @@ def autograde(
         raise CourseError(f"--jobs must be at least 1, got {jobs}")
     course.require_generated(assignments)
     course.ensure()
+    try:  # a wrong language would fail every submission inside nbgrader
+        file_language(course.root / "nbgrader_config.py")
+    except ValueError as err:
+        raise CourseError(f"{err} (set it in {course.shared_config})") from None
     todo = {a: submissions(course, a, students) for a in assignments}
     unknown = sorted(set(students or ()) - {s for who in todo.values() for s in who})
     if unknown:

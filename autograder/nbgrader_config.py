@@ -66,4 +66,9 @@ c.GenerateFeedback.preprocessors = [
 # failed parts, and MathJax from a copy next to the page (the CLI puts it there), not a CDN.
 c.GenerateFeedback.exporter_class = "autograder.feedback.FeedbackExporter"
 
+# The language of what students get back: the checks' messages (the reason under a failed
+# part, the sandbox's time and memory limits) and the feedback's fixed text. "en" or "ko";
+# any other value stops `autograde` and `feedback` with an error naming the two.
+c.StudentFeedback.language = "en"
+
 c.ExportApp.plugin_class = "nbgrader.plugins.export.CsvExportPlugin"

@@ -30,6 +30,7 @@ import numpy as np
 from dlfs.gradient import numerical_gradient as _numerical_gradient
 from dlfs.gradient import rel_error
 
+from autograder.messages import tr
 from autograder.sandbox.session import CheckFailed, Fn, Remote, SandboxError, Seed, Session
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "load_suite",
     "numerical_gradient",
     "rel_error",
+    "tr",
     "unchanged",
 ]
 
@@ -116,10 +118,14 @@ class Suite:
             spec = importlib.util.find_spec(name)
             if spec is None or spec.origin is None:
                 continue
-            found[Path(spec.origin)] = (
-                f"raise ImportError({name!r} ' is not available while {self.assignment} is "
-                "graded: write this code yourself in the notebook')\n"
+            message = tr(
+                "{module} is not available while {assignment} is graded: write this code "
+                "yourself in the notebook",
+                module=name,
+                assignment=self.assignment,
             )
+            # ascii(): the stub is a source file, written without a stated encoding
+            found[Path(spec.origin)] = f"raise ImportError({ascii(message)})\n"
         return found
 
     def static_problem(self, grade_id: str, cells: list[tuple[str, str]]) -> str | None:
@@ -192,13 +198,19 @@ def own_code_problem(
                 if _binds(node, name):
                     last = node
         if last is None:
-            return f"{name} is not defined in the notebook (a def or class named {name})"
+            return tr(
+                "{name} is not defined in the notebook (a def or class named {name})", name=name
+            )
         if not isinstance(last, ast.FunctionDef | ast.ClassDef):
-            return f"{name} must be written in the notebook with def or class, not imported"
+            return tr(
+                "{name} must be written in the notebook with def or class, not imported", name=name
+            )
         used = {n.id for n in ast.walk(last) if isinstance(n, ast.Name)}
         if used & aliases:
             bad = ", ".join(sorted(used & aliases))
-            return f"{name} uses {bad} from {where}: write it yourself"
+            return tr(
+                "{name} uses {bad} from {where}: write it yourself", name=name, bad=bad, where=where
+            )
     return None
 
 
@@ -243,23 +255,46 @@ def array(
 ) -> np.ndarray:
     """The student's value as a float64 array, or CheckFailed saying what was wrong with it."""
     if isinstance(value, Remote):
-        raise CheckFailed(f"{what} should be a NumPy array, got a {value.type_name} object")
+        raise CheckFailed(
+            tr(
+                "{what} should be a NumPy array, got a {kind} object",
+                what=what,
+                kind=value.type_name,
+            )
+        )
     if isinstance(value, tuple | list):
         try:
             value = np.array(value, dtype=float)
         except (TypeError, ValueError):
             raise CheckFailed(
-                f"{what} should be an array of numbers, got a {type(value).__name__}"
+                tr(
+                    "{what} should be an array of numbers, got a {kind}",
+                    what=what,
+                    kind=type(value).__name__,
+                )
             ) from None
     if value is None:
-        raise CheckFailed(f"{what} is None: did you forget to return (or set) it?")
+        raise CheckFailed(tr("{what} is None: did you forget to return (or set) it?", what=what))
     if isinstance(value, str | dict):
-        raise CheckFailed(f"{what} should be an array of numbers, got a {type(value).__name__}")
+        raise CheckFailed(
+            tr(
+                "{what} should be an array of numbers, got a {kind}",
+                what=what,
+                kind=type(value).__name__,
+            )
+        )
     result = np.asarray(value, dtype=np.float64)
     if shape is not None and result.shape != tuple(shape):
-        raise CheckFailed(f"{what} should have shape {tuple(shape)}, got {result.shape}")
+        raise CheckFailed(
+            tr(
+                "{what} should have shape {shape}, got {got}",
+                what=what,
+                shape=tuple(shape),
+                got=result.shape,
+            )
+        )
     if finite and not np.all(np.isfinite(result)):
-        raise CheckFailed(f"{what} contains nan or inf")
+        raise CheckFailed(tr("{what} contains nan or inf", what=what))
     return result
 
 
@@ -268,12 +303,24 @@ def close(
 ) -> None:
     """CheckFailed unless ``actual`` matches ``expected`` (shapes already checked)."""
     if actual.shape != expected.shape:
-        raise CheckFailed(f"{what} should have shape {expected.shape}, got {actual.shape}")
+        raise CheckFailed(
+            tr(
+                "{what} should have shape {shape}, got {got}",
+                what=what,
+                shape=expected.shape,
+                got=actual.shape,
+            )
+        )
     if not np.allclose(actual, expected, rtol=rtol, atol=atol):
         worst = np.unravel_index(np.argmax(np.abs(actual - expected)), actual.shape)
         raise CheckFailed(
-            f"{what} is wrong: at index {tuple(int(i) for i in worst)} it is "
-            f"{actual[worst]:.6g}, expected {expected[worst]:.6g}"
+            tr(
+                "{what} is wrong: at index {index} it is {actual:.6g}, expected {expected:.6g}",
+                what=what,
+                index=tuple(int(i) for i in worst),
+                actual=actual[worst],
+                expected=expected[worst],
+            )
         )
 
 
@@ -326,11 +373,23 @@ def gradient_matches(
     relative to itself. ``hint`` is added to the message.
     """
     if actual.shape != expected.shape:
-        raise CheckFailed(f"{what} should have shape {expected.shape}, got {actual.shape}")
+        raise CheckFailed(
+            tr(
+                "{what} should have shape {shape}, got {got}",
+                what=what,
+                shape=expected.shape,
+                got=actual.shape,
+            )
+        )
     err = rel_error(actual, expected)
     if not err < tol:
         raise CheckFailed(
-            f"{what} disagrees with the numerical gradient (relative error {err:.1e} > {tol:g})"
+            tr(
+                "{what} disagrees with the numerical gradient (relative error {err:.1e} > {tol:g})",
+                what=what,
+                err=err,
+                tol=tol,
+            )
             + hint
         )
 
@@ -354,17 +413,19 @@ def backward_matches(
     """
     layer.call("forward", x)
     dx, (dout_after,) = layer.call_keep_args("backward", dout)
-    unchanged(dout, dout_after, f"dout given to {name}.backward")
+    unchanged(dout, dout_after, tr("dout given to {name}.backward", name=name))
     target = x if grad == "dx" else getattr(reference, grad[1:])
     expected = numerical_gradient(lambda: float(np.sum(reference.forward(x) * dout)), target)
     value = dx if grad == "dx" else layer.get(grad)
-    what = what or f"{grad} of {name}.backward"
+    what = what or tr("{grad} of {name}.backward", grad=grad, name=name)
     gradient_matches(array(value, what, target.shape), expected, what)
 
 
 def unchanged(before: np.ndarray, after: object, what: str) -> None:
     """CheckFailed when an input array came back modified."""
     if not (isinstance(after, np.ndarray) and after.shape == before.shape):
-        raise CheckFailed(f"{what} was replaced by something else")
+        raise CheckFailed(tr("{what} was replaced by something else", what=what))
     if not np.array_equal(before, after):
-        raise CheckFailed(f"{what} was modified: compute a new array instead of writing into it")
+        raise CheckFailed(
+            tr("{what} was modified: compute a new array instead of writing into it", what=what)
+        )

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks import CheckFailed, Remote, Session, Suite, array, close, unchanged
+from autograder.checks import CheckFailed, Remote, Session, Suite, array, close, tr, unchanged
+from autograder.messages import language
 
 SUITE = Suite("01_loss_functions", banned_modules=("dlfs.functions",))
 rng_seed = 0x01A55
@@ -39,7 +40,8 @@ def _call(fn: Remote, *args: object) -> tuple[object, list[object]]:
     try:
         return fn.call_keep_args("__call__", *args)
     except CheckFailed as err:
-        raise CheckFailed(str(err).replace(".__call__ raised", "(...) raised", 1)) from None
+        message = str(err).replace(tr(".__call__ raised"), tr("(...) raised"), 1)
+        raise CheckFailed(message) from None
 
 
 def _loss(value: object, what: str, *, finite: bool = True) -> float:
@@ -47,7 +49,11 @@ def _loss(value: object, what: str, *, finite: bool = True) -> float:
     result = array(value, what, None, finite=finite)
     if result.shape != ():
         raise CheckFailed(
-            f"{what} should be one number (a float), got an array of shape {result.shape}"
+            tr(
+                "{what} should be one number (a float), got an array of shape {shape}",
+                what=what,
+                shape=result.shape,
+            )
         )
     return float(result)
 
@@ -55,7 +61,14 @@ def _loss(value: object, what: str, *, finite: bool = True) -> float:
 def _same_loss(value: object, expected: float, what: str, rtol: float = 1e-6) -> None:
     loss = _loss(value, what)
     if not np.isclose(loss, expected, rtol=rtol, atol=1e-10):
-        raise CheckFailed(f"{what} is {loss:.6g}, expected {expected:.6g}")
+        raise CheckFailed(
+            tr(
+                "{what} is {value:.6g}, expected {expected:.6g}",
+                what=what,
+                value=loss,
+                expected=expected,
+            )
+        )
 
 
 # softmax ---------------------------------------------------------------------------------
@@ -69,37 +82,42 @@ def softmax(s: Session) -> None:
     x = np.array([1.0, 2.0, 3.0])
     close(array(fn(x), "softmax([1, 2, 3])", (3,)), _softmax(x), "softmax([1, 2, 3])")
     batch = np.array([[1.0, 2.0, 3.0], [5.0, 5.0, 5.0]])
-    y = array(fn(batch), "softmax of a (2, 3) batch", (2, 3))
+    y = array(fn(batch), tr("softmax of a (2, 3) batch"), (2, 3))
     sums = y.sum(axis=1)
     if not np.allclose(sums, 1.0):
         raise CheckFailed(
-            "softmax of a (2, 3) batch: each row must sum to 1 (normalise over the last "
-            f"axis), got row sums {np.round(sums, 4).tolist()}"
+            tr(
+                "softmax of a (2, 3) batch: each row must sum to 1 (normalise over the last "
+                "axis), got row sums {sums}",
+                sums=np.round(sums, 4).tolist(),
+            )
         )
-    close(y, _softmax(batch), "softmax of a (2, 3) batch (every row is its own sample)")
+    close(y, _softmax(batch), tr("softmax of a (2, 3) batch (every row is its own sample)"))
 
     rng = _rng(1)
     for shape in [(6,), (5, 8), (3, 2, 4), (1, 7)]:
         x = rng.standard_normal(shape) * 3
         out, (x_after,) = _call(fn, x)
-        what = f"softmax of a random {shape} array"
+        what = tr("softmax of a random {shape} array", shape=shape)
         close(array(out, what, shape), _softmax(x), what, rtol=1e-10, atol=1e-12)
-        unchanged(x, x_after, "the input of softmax")
+        unchanged(x, x_after, tr("the input of {name}", name="softmax"))
     x = rng.standard_normal((4, 6))
-    row = array(fn(x[1]), "softmax of one sample", (6,))
-    whole = array(fn(x), "softmax of a (4, 6) batch", (4, 6))
-    close(row, whole[1], "softmax of a 1-D sample compared with the same row of a batch")
+    row = array(fn(x[1]), tr("softmax of one sample"), (6,))
+    whole = array(fn(x), tr("softmax of a (4, 6) batch"), (4, 6))
+    close(row, whole[1], tr("softmax of a 1-D sample compared with the same row of a batch"))
 
 
 @SUITE.check("a1_softmax_stable", own=("softmax",))
 def softmax_stable(s: Session) -> None:
     fn = s.get("softmax")
-    hint = "subtract the largest score of each sample (axis=-1, keepdims=True) first"
+    hint = tr("subtract the largest score of each sample (axis=-1, keepdims=True) first")
 
     def finite(value: object, what: str, shape: tuple[int, ...]) -> np.ndarray:
         result = array(value, what, shape, finite=False)
         if not np.all(np.isfinite(result)):
-            raise CheckFailed(f"{what} contains nan or inf (an overflow in exp): {hint}")
+            raise CheckFailed(
+                tr("{what} contains nan or inf (an overflow in exp): {hint}", what=what, hint=hint)
+            )
         return result
 
     close(
@@ -116,13 +134,14 @@ def softmax_stable(s: Session) -> None:
 
     rng = _rng(2)
     x = rng.standard_normal((6, 8))
-    big = finite(fn(x * 1e4), "softmax of scores around 1e4", (6, 8))
-    close(big, _softmax(x * 1e4), "softmax of scores around 1e4")
-    shifted = finite(fn(x + 700.0), "softmax of scores around 700", (6, 8))
-    close(shifted, _softmax(x), "softmax(x + 700), which must equal softmax(x),")
+    big = finite(fn(x * 1e4), tr("softmax of scores around 1e4"), (6, 8))
+    close(big, _softmax(x * 1e4), tr("softmax of scores around 1e4"))
+    shifted = finite(fn(x + 700.0), tr("softmax of scores around 700"), (6, 8))
+    close(shifted, _softmax(x), tr("softmax(x + 700), which must equal softmax(x),"))
     rows = np.array([[1000.0, 1001.0], [-5.0, -5.0], [-800.0, -801.0]])
-    y = finite(fn(rows), "softmax of a batch whose rows have very different scales", (3, 2))
-    close(y, _softmax(rows), f"softmax of a batch whose rows have very different scales ({hint})")
+    what = tr("softmax of a batch whose rows have very different scales")
+    y = finite(fn(rows), what, (3, 2))
+    close(y, _softmax(rows), f"{what} ({hint})")
 
 
 # mean squared error ----------------------------------------------------------------------
@@ -130,7 +149,8 @@ def softmax_stable(s: Session) -> None:
 
 def _raises_value_error(fn: Remote, y: np.ndarray, t: np.ndarray) -> bool:
     try:
-        fn(y, t)
+        with language("en"):  # the message is read here, not shown
+            fn(y, t)
     except CheckFailed as err:
         return "raised ValueError" in str(err)
     return False
@@ -141,25 +161,31 @@ def mean_squared_error(s: Session) -> None:
     fn = s.get("mean_squared_error")
     y = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
     t = np.eye(10)[2]
-    _same_loss(fn(y, t), 0.0975, "mean_squared_error of one 10-class sample")
+    _same_loss(fn(y, t), 0.0975, tr("mean_squared_error of one 10-class sample"))
 
     rng = _rng(3)
     for n, k in [(6, 4), (3, 10), (1, 5)]:
         y, t = rng.random((n, k)), rng.random((n, k))
         out, (y_after, t_after) = _call(fn, y, t)
-        what = f"mean_squared_error of a random ({n}, {k}) batch (the mean over the samples)"
+        what = tr(
+            "mean_squared_error of a random ({n}, {k}) batch (the mean over the samples)", n=n, k=k
+        )
         _same_loss(out, 0.5 * np.sum((y - t) ** 2) / n, what)
-        unchanged(y, y_after, "y given to mean_squared_error")
-        unchanged(t, t_after, "t given to mean_squared_error")
+        unchanged(y, y_after, tr("{arg} given to {name}", arg="y", name="mean_squared_error"))
+        unchanged(t, t_after, tr("{arg} given to {name}", arg="t", name="mean_squared_error"))
     y, t = rng.random(7), rng.random(7)
-    what = "mean_squared_error of a random 1-D sample"
+    what = tr("mean_squared_error of a random 1-D sample")
     _same_loss(fn(y, t), 0.5 * np.sum((y - t) ** 2), what)
 
     for y_shape, t_shape in [((3,), (4,)), ((2, 3), (3,)), ((4, 1), (4,))]:
         if not _raises_value_error(fn, np.zeros(y_shape), np.ones(t_shape)):
             raise CheckFailed(
-                f"mean_squared_error must raise ValueError when y has shape {y_shape} "
-                f"and t has shape {t_shape} (different shapes)"
+                tr(
+                    "mean_squared_error must raise ValueError when y has shape {y_shape} "
+                    "and t has shape {t_shape} (different shapes)",
+                    y_shape=y_shape,
+                    t_shape=t_shape,
+                )
             )
 
 
@@ -170,7 +196,7 @@ def mean_squared_error(s: Session) -> None:
 def cee_onehot(s: Session) -> None:
     fn = s.get("cross_entropy_error")
     y = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
-    what = "cross_entropy_error of one sample with a one-hot target"
+    what = tr("cross_entropy_error of one sample with a one-hot target")
     _same_loss(fn(y, np.eye(10)[2]), -np.log(0.6 + 1e-7), what)
 
     rng = _rng(4)
@@ -179,18 +205,22 @@ def cee_onehot(s: Session) -> None:
         labels = rng.integers(0, k, size=n)
         onehot = np.eye(k)[labels]
         out, (y_after, t_after) = _call(fn, y, onehot)
-        what = f"cross_entropy_error of a random ({n}, {k}) batch with one-hot targets"
+        what = tr("cross_entropy_error of a random ({n}, {k}) batch with one-hot targets", n=n, k=k)
         _same_loss(out, _reference_cee(y, labels), what, rtol=1e-5)
-        unchanged(y, y_after, "y given to cross_entropy_error")
-        unchanged(onehot, t_after, "t given to cross_entropy_error")
+        unchanged(y, y_after, tr("{arg} given to {name}", arg="y", name="cross_entropy_error"))
+        unchanged(onehot, t_after, tr("{arg} given to {name}", arg="t", name="cross_entropy_error"))
     y = _probabilities(rng, 4, 6)
     t = np.eye(6)[rng.integers(0, 6, size=4)]
-    single = _loss(fn(y[2], t[2]), "cross_entropy_error of a 1-D sample")
-    one = _loss(fn(y[2:3], t[2:3]), "cross_entropy_error of a batch of one sample")
+    single = _loss(fn(y[2], t[2]), tr("cross_entropy_error of a 1-D sample"))
+    one = _loss(fn(y[2:3], t[2:3]), tr("cross_entropy_error of a batch of one sample"))
     if not np.isclose(single, one, rtol=1e-9):
         raise CheckFailed(
-            f"cross_entropy_error of a 1-D sample is {single:.6g} but {one:.6g} for the same "
-            "sample as a batch of one: they must agree"
+            tr(
+                "cross_entropy_error of a 1-D sample is {single:.6g} but {one:.6g} for the same "
+                "sample as a batch of one: they must agree",
+                single=single,
+                one=one,
+            )
         )
 
 
@@ -198,7 +228,7 @@ def cee_onehot(s: Session) -> None:
 def cee_labels(s: Session) -> None:
     fn = s.get("cross_entropy_error")
     y = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
-    what = "cross_entropy_error of one sample with the label 2"
+    what = tr("cross_entropy_error of one sample with the label 2")
     _same_loss(fn(y, 2), -np.log(0.6 + 1e-7), what)
 
     rng = _rng(5)
@@ -208,43 +238,59 @@ def cee_labels(s: Session) -> None:
         expected = _reference_cee(y, labels)
         for t, kind in ((labels, "int64"), (labels.astype(np.int32), "int32")):
             out, (y_after, t_after) = _call(fn, y, t)
-            what = f"cross_entropy_error of a random ({n}, {k}) batch with {kind} labels"
+            what = tr(
+                "cross_entropy_error of a random ({n}, {k}) batch with {kind} labels",
+                n=n,
+                k=k,
+                kind=kind,
+            )
             _same_loss(out, expected, what, rtol=1e-5)
-            unchanged(y, y_after, "y given to cross_entropy_error")
-            unchanged(t, t_after, "the labels given to cross_entropy_error")
-        what = f"cross_entropy_error of a random ({n}, {k}) batch with one-hot targets"
+            unchanged(y, y_after, tr("{arg} given to {name}", arg="y", name="cross_entropy_error"))
+            unchanged(t, t_after, tr("the labels given to {name}", name="cross_entropy_error"))
+        what = tr("cross_entropy_error of a random ({n}, {k}) batch with one-hot targets", n=n, k=k)
         _same_loss(fn(y, np.eye(k)[labels]), expected, what, rtol=1e-5)
     y = _probabilities(rng, 1, 5)[0]
-    what = "cross_entropy_error of a 1-D sample with an integer label"
+    what = tr("cross_entropy_error of a 1-D sample with an integer label")
     _same_loss(fn(y, 3), _reference_cee(y, np.array([3])), what, rtol=1e-5)
 
 
 @SUITE.check("a1_cee_no_log0", own=("cross_entropy_error",))
 def cee_no_log0(s: Session) -> None:
     fn = s.get("cross_entropy_error")
-    hint = "add delta = 1e-7 inside the log, so that there is no log(0)"
+    hint = tr("add delta = 1e-7 inside the log, so that there is no log(0)")
     cases = [
-        (np.array([0.0, 1.0]), np.array([1.0, 0.0]), -np.log(1e-7), "a one-hot target"),
+        (np.array([0.0, 1.0]), np.array([1.0, 0.0]), -np.log(1e-7), tr("a one-hot target")),
         (
             np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]),
             np.array([0, 2]),
             -np.log(1e-7) / 2,
-            "labels",
+            tr("labels"),
         ),
         (
             np.array([[0.0, 0.0, 1.0, 0.0], [0.5, 0.5, 0.0, 0.0]]),
             np.eye(4)[[3, 1]],
             (-np.log(1e-7) - np.log(0.5 + 1e-7)) / 2,
-            "one-hot targets in a batch",
+            tr("one-hot targets in a batch"),
         ),
     ]
     for y, t, expected, kind in cases:
-        what = f"cross_entropy_error when the correct class has probability 0 ({kind})"
+        what = tr(
+            "cross_entropy_error when the correct class has probability 0 ({kind})", kind=kind
+        )
         value = _loss(fn(y, t), what, finite=False)
         if not np.isfinite(value):
-            raise CheckFailed(f"{what} is {value}, not a finite number: {hint}")
+            raise CheckFailed(
+                tr(
+                    "{what} is {value}, not a finite number: {hint}",
+                    what=what,
+                    value=value,
+                    hint=hint,
+                )
+            )
         _same_loss(value, expected, what, rtol=1e-3)
-    what = "cross_entropy_error of a perfect prediction ([0, 1, 0] with the label 1)"
+    what = tr("cross_entropy_error of a perfect prediction ([0, 1, 0] with the label 1)")
     perfect = _loss(fn(np.array([0.0, 1.0, 0.0]), 1), what)
     if abs(perfect) > 1e-6:
-        raise CheckFailed(f"{what} should be close to 0, got {perfect:.3g}")
+        raise CheckFailed(
+            tr("{what} should be close to 0, got {value:.3g}", what=what, value=perfect)
+        )

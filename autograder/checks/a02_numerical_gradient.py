@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks import CheckFailed, Fn, Remote, Session, Suite, array, close
+from autograder.checks import CheckFailed, Fn, Remote, Session, Suite, array, close, tr
 
 SUITE = Suite("02_numerical_gradient", banned_modules=("dlfs.gradient",))
 rng_seed = 0x02D1F
@@ -30,7 +30,8 @@ def _call(fn: Remote, *args: object) -> tuple[object, list[object]]:
     try:
         return fn.call_keep_args("__call__", *args)
     except CheckFailed as err:
-        raise CheckFailed(str(err).replace(".__call__ raised", "(...) raised", 1)) from None
+        message = str(err).replace(tr(".__call__ raised"), tr("(...) raised"), 1)
+        raise CheckFailed(message) from None
 
 
 def _polynomial(coefs: list[float]) -> Fn:
@@ -51,13 +52,27 @@ def _quadratic(a: np.ndarray, b: np.ndarray) -> Fn:
 def _number(value: object, what: str) -> float:
     result = array(value, what)
     if result.size != 1:
-        raise CheckFailed(f"{what} should be one number, got an array of shape {result.shape}")
+        raise CheckFailed(
+            tr(
+                "{what} should be one number, got an array of shape {shape}",
+                what=what,
+                shape=result.shape,
+            )
+        )
     return float(result.reshape(()))
 
 
 def _near(value: float, expected: float, tol: float, what: str, hint: str = "") -> None:
     if not abs(value - expected) <= tol:
-        raise CheckFailed(f"{what} is {value:.10g}, expected {expected:.10g}{hint}")
+        raise CheckFailed(
+            tr(
+                "{what} is {value:.10g}, expected {expected:.10g}",
+                what=what,
+                value=value,
+                expected=expected,
+            )
+            + hint
+        )
 
 
 # numerical_diff --------------------------------------------------------------------------
@@ -66,26 +81,28 @@ def _near(value: float, expected: float, tol: float, what: str, hint: str = "") 
 @SUITE.check("a2_numerical_diff", own=("numerical_diff",))
 def numerical_diff(s: Session) -> None:
     fn = s.get("numerical_diff")
-    d = _number(fn(_polynomial([0, 0, 1]), 3.0), "numerical_diff of x**2 at 3")
-    _near(d, 6.0, 1e-6, "numerical_diff of x**2 at 3")
-    d = _number(fn(_polynomial([0, 0.1, 0.01]), 5.0), "numerical_diff of 0.01 x**2 + 0.1 x at 5")
-    _near(d, 0.2, 1e-6, "numerical_diff of 0.01 x**2 + 0.1 x at 5")
+    d = _number(fn(_polynomial([0, 0, 1]), 3.0), tr("numerical_diff of x**2 at 3"))
+    _near(d, 6.0, 1e-6, tr("numerical_diff of x**2 at 3"))
+    d = _number(
+        fn(_polynomial([0, 0.1, 0.01]), 5.0), tr("numerical_diff of 0.01 x**2 + 0.1 x at 5")
+    )
+    _near(d, 0.2, 1e-6, tr("numerical_diff of 0.01 x**2 + 0.1 x at 5"))
 
-    central = " (use the central difference (f(x + h) - f(x - h)) / (2 h))"
+    central = tr(" (use the central difference (f(x + h) - f(x - h)) / (2 h))")
     rng = _rng(1)
     for _ in range(3):
         coefs = rng.uniform(-2, 2, size=4)
         x = float(rng.uniform(-2, 2))
-        what = "numerical_diff of a random cubic polynomial"
+        what = tr("numerical_diff of a random cubic polynomial")
         slope = coefs[1] + 2 * coefs[2] * x + 3 * coefs[3] * x**2
         # a central difference of a cubic is the slope plus coefs[3] * h**2, exactly
         d = _number(fn(_polynomial(list(coefs)), x), what)
         _near(d, slope + coefs[3] * 1e-8, 1e-7, what, central)
-        what += " with h=1e-3"
+        what = tr("{what} with h=1e-3", what=what)
         d = _number(fn(_polynomial(list(coefs)), x, 1e-3), what)
-        _near(d, slope + coefs[3] * 1e-6, 1e-9, what, " (use the step h you are given)")
+        _near(d, slope + coefs[3] * 1e-6, 1e-9, what, tr(" (use the step h you are given)"))
     for x in rng.uniform(-3, 3, size=4):
-        what = f"numerical_diff of sin at {x:.3f}"
+        what = tr("numerical_diff of sin at {x:.3f}", x=x)
         d = _number(fn(_weighted(np.array(1.0), "sin"), float(x)), what)
         _near(d, float(np.cos(x)), 1e-7, what, central)
 
@@ -101,7 +118,7 @@ def _gradient(fn: Remote, f: Fn, x: np.ndarray, expected: np.ndarray, what: str,
         and not np.array_equal(x_after, x)
         and np.array_equal(x_after, grad)
     ):
-        raise CheckFailed(f"{what}: return a new array, not x itself")
+        raise CheckFailed(tr("{what}: return a new array, not x itself", what=what))
     close(grad, expected, what, rtol=1e-6, atol=1e-7)
 
 
@@ -110,26 +127,26 @@ def gradient_1d(s: Session) -> None:
     fn = s.get("numerical_gradient")
     x = np.array([3.0, 4.0])
     _gradient(
-        fn, _weighted(np.ones(2), "x2"), x, 2 * x, "numerical_gradient of sum(x**2) at [3, 4]"
+        fn, _weighted(np.ones(2), "x2"), x, 2 * x, tr("numerical_gradient of sum(x**2) at [3, 4]")
     )
     x = np.array([0.0, 2.0])
     _gradient(
-        fn, _weighted(np.ones(2), "x2"), x, 2 * x, "numerical_gradient of sum(x**2) at [0, 2]"
+        fn, _weighted(np.ones(2), "x2"), x, 2 * x, tr("numerical_gradient of sum(x**2) at [0, 2]")
     )
 
     rng = _rng(2)
     n = 11
     x = rng.uniform(-2, 2, size=n)
     w = rng.uniform(0.5, 2, size=n) * rng.choice([-1, 1], size=n)
-    what = "numerical_gradient of a weighted sum of sin on a random 11-element vector"
+    what = tr("numerical_gradient of a weighted sum of sin on a random 11-element vector")
     _gradient(fn, _weighted(w, "sin"), x, w * np.cos(x), what)
     a = rng.standard_normal((n, n))
     b = rng.standard_normal(n)
-    what = "numerical_gradient of a quadratic function of a random 11-element vector"
+    what = tr("numerical_gradient of a quadratic function of a random 11-element vector")
     _gradient(fn, _quadratic(a, b), x, 0.5 * (a + a.T) @ x + b, what)
     w = rng.uniform(0.5, 2, size=3)
     x = np.array([1.0, -2.0, 0.5])
-    what = (
+    what = tr(
         "numerical_gradient with h=1e-2 of a weighted sum of cubes (use the step h you are given)"
     )
     # the central difference of w x**3 is w (3 x**2 + h**2), exactly
@@ -140,19 +157,23 @@ def gradient_1d(s: Session) -> None:
 def gradient_nd(s: Session) -> None:
     fn = s.get("numerical_gradient")
     x = np.arange(6, dtype=float).reshape(2, 3)
-    what = "numerical_gradient of sum(x**2) for a (2, 3) array"
+    what = tr("numerical_gradient of sum(x**2) for a (2, 3) array")
     _gradient(fn, _weighted(np.ones((2, 3)), "x2"), x, 2 * x, what)
 
     rng = _rng(3)
     for shape in [(3, 4), (2, 3, 4), (2, 1, 3, 2), (1, 5)]:
         x = rng.standard_normal(shape)
         w = rng.standard_normal(shape)
-        what = f"numerical_gradient of a weighted sum of cubes for a random {shape} array"
+        what = tr(
+            "numerical_gradient of a weighted sum of cubes for a random {shape} array", shape=shape
+        )
         _gradient(fn, _weighted(w, "cube"), x, 3 * w * x**2 + w * 1e-8, what)
         size = int(np.prod(shape))
         a = rng.standard_normal((size, size))
         b = rng.standard_normal(size)
-        what = f"numerical_gradient of a quadratic function of a random {shape} array"
+        what = tr(
+            "numerical_gradient of a quadratic function of a random {shape} array", shape=shape
+        )
         expected = (0.5 * (a + a.T) @ x.ravel() + b).reshape(shape)
         _gradient(fn, _quadratic(a, b), x, expected, what)
 
@@ -170,13 +191,18 @@ def gradient_restores(s: Session) -> None:
         f = _weighted(rng.standard_normal(x.shape), "sin")
         _, (_, x_after, *_) = _call(fn, f, x, *h)
         if not (isinstance(x_after, np.ndarray) and x_after.shape == x.shape):
-            raise CheckFailed("numerical_gradient replaced x by something else")
+            raise CheckFailed(tr("numerical_gradient replaced x by something else"))
         if not np.array_equal(x_after, x):
             changed = int(np.sum(x_after != x))
             raise CheckFailed(
-                f"numerical_gradient changed {changed} of the {x.size} elements of a {x.shape} x: "
-                "save each original value and write it back, instead of adding and "
-                "subtracting h"
+                tr(
+                    "numerical_gradient changed {changed} of the {size} elements of a {shape} x: "
+                    "save each original value and write it back, instead of adding and "
+                    "subtracting h",
+                    changed=changed,
+                    size=x.size,
+                    shape=x.shape,
+                )
             )
 
 
@@ -188,17 +214,21 @@ def gradient_descent(s: Session) -> None:
     fn = s.get("gradient_descent")
     f2 = _weighted(np.ones(2), "x2")
     start = np.array([-3.0, 4.0])
-    what = "gradient_descent of x0**2 + x1**2 from [-3, 4] with lr=0.1"
-    x = array(fn(f2, start, lr=0.1, step_num=100), what + ", 100 steps", (2,))
-    close(x, np.zeros(2), what + ", 100 steps (the minimum [0, 0])", rtol=0, atol=1e-6)
-    x = array(fn(f2, start, lr=0.1, step_num=1), what + ", one step", (2,))
-    close(x, np.array([-2.4, 3.2]), what + ", one step")
+    what = tr("gradient_descent of x0**2 + x1**2 from [-3, 4] with lr=0.1")
+    x = array(fn(f2, start, lr=0.1, step_num=100), tr("{what}, 100 steps", what=what), (2,))
+    close(
+        x, np.zeros(2), tr("{what}, 100 steps (the minimum [0, 0])", what=what), rtol=0, atol=1e-6
+    )
+    x = array(fn(f2, start, lr=0.1, step_num=1), tr("{what}, one step", what=what), (2,))
+    close(x, np.array([-2.4, 3.2]), tr("{what}, one step", what=what))
 
     rng = _rng(5)
     a = rng.uniform(0.5, 2.0, size=(2, 3))
     x0 = rng.standard_normal((2, 3))
     lr, steps = 0.05, 17
-    what = f"gradient_descent of sum(a * x**2) from a random (2, 3) point ({steps} steps)"
+    what = tr(
+        "gradient_descent of sum(a * x**2) from a random (2, 3) point ({steps} steps)", steps=steps
+    )
     x = array(fn(_weighted(a, "x2"), x0, lr=lr, step_num=steps), what, (2, 3))
     close(x, x0 * (1 - 2 * lr * a) ** steps, what, rtol=1e-6, atol=1e-9)
     lr, steps = 0.02, 5
@@ -209,11 +239,13 @@ def gradient_descent(s: Session) -> None:
     expected = x0.copy()
     for _ in range(steps):
         expected -= lr * (a @ expected + b)
-    what = f"gradient_descent of a quadratic function from a random point ({steps} steps)"
+    what = tr(
+        "gradient_descent of a quadratic function from a random point ({steps} steps)", steps=steps
+    )
     x = array(fn(_quadratic(a, b), x0, lr=lr, step_num=steps), what, (4,))
     close(x, expected, what, rtol=1e-6, atol=1e-9)
     x1 = rng.standard_normal(4)
-    what = "gradient_descent with step_num=0 (the starting point must come back)"
+    what = tr("gradient_descent with step_num=0 (the starting point must come back)")
     x = array(fn(_weighted(np.ones(4), "x2"), x1, lr=0.3, step_num=0), what, (4,))
     close(x, x1, what)
 
@@ -228,9 +260,11 @@ def gradient_descent_input(s: Session) -> None:
     ]
     for f, init_x, lr, steps in cases:
         x, (_, init_after, *_) = _call(fn, f, init_x, lr, steps)
-        array(x, "the result of gradient_descent", init_x.shape)
+        array(x, tr("the result of gradient_descent"), init_x.shape)
         if not (isinstance(init_after, np.ndarray) and np.array_equal(init_after, init_x)):
             raise CheckFailed(
-                "gradient_descent moved the caller's init_x: work on a copy "
-                "(x = np.array(init_x, dtype=float)), and return that"
+                tr(
+                    "gradient_descent moved the caller's init_x: work on a copy "
+                    "(x = np.array(init_x, dtype=float)), and return that"
+                )
             )

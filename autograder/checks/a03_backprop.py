@@ -18,6 +18,7 @@ from autograder.checks import (
     close,
     gradient_matches,
     numerical_gradient,
+    tr,
     unchanged,
 )
 
@@ -31,7 +32,7 @@ def _rng(offset: int) -> np.random.Generator:
 
 def _pair(value: object, what: str) -> tuple[object, object]:
     if not isinstance(value, tuple | list) or len(value) != 2:
-        raise CheckFailed(f"{what} should return two values (dx, dy)")
+        raise CheckFailed(tr("{what} should return two values (dx, dy)", what=what))
     return value[0], value[1]
 
 
@@ -46,11 +47,19 @@ def mul(s: Session) -> None:
     close(
         array(layer.call("forward", x, y), "MulLayer.forward", x.shape),
         x * y,
-        "MulLayer.forward on arrays",
+        tr("{name} on arrays", name="MulLayer.forward"),
     )
     dx, dy = _pair(layer.call("backward", dout), "MulLayer.backward")
-    close(array(dx, "dx of MulLayer", x.shape), dout * y, "dx of MulLayer.backward")
-    close(array(dy, "dy of MulLayer", x.shape), dout * x, "dy of MulLayer.backward")
+    close(
+        array(dx, tr("{grad} of {name}", grad="dx", name="MulLayer"), x.shape),
+        dout * y,
+        tr("{grad} of {name}.backward", grad="dx", name="MulLayer"),
+    )
+    close(
+        array(dy, tr("{grad} of {name}", grad="dy", name="MulLayer"), x.shape),
+        dout * x,
+        tr("{grad} of {name}.backward", grad="dy", name="MulLayer"),
+    )
 
 
 @SUITE.check("a3_add", own=("AddLayer",))
@@ -62,8 +71,16 @@ def add(s: Session) -> None:
         array(layer.call("forward", x, y), "AddLayer.forward", x.shape), x + y, "AddLayer.forward"
     )
     dx, dy = _pair(layer.call("backward", dout), "AddLayer.backward")
-    close(array(dx, "dx of AddLayer", x.shape), dout, "dx of AddLayer.backward")
-    close(array(dy, "dy of AddLayer", x.shape), dout, "dy of AddLayer.backward")
+    close(
+        array(dx, tr("{grad} of {name}", grad="dx", name="AddLayer"), x.shape),
+        dout,
+        tr("{grad} of {name}.backward", grad="dx", name="AddLayer"),
+    )
+    close(
+        array(dy, tr("{grad} of {name}", grad="dy", name="AddLayer"), x.shape),
+        dout,
+        tr("{grad} of {name}.backward", grad="dy", name="AddLayer"),
+    )
 
 
 def _forward_keeps_input(s: Session, name: str, x: np.ndarray, expected: np.ndarray) -> None:
@@ -72,9 +89,9 @@ def _forward_keeps_input(s: Session, name: str, x: np.ndarray, expected: np.ndar
     close(
         array(out, f"{name}.forward", expected.shape),
         expected,
-        f"{name}.forward on a {x.shape} array",
+        tr("{name} on a {shape} array", name=f"{name}.forward", shape=x.shape),
     )
-    unchanged(x, x_after, f"the input of {name}.forward")
+    unchanged(x, x_after, tr("the input of {name}", name=f"{name}.forward"))
 
 
 def _elementwise_backward(s: Session, name: str, reference: object, x: np.ndarray) -> None:
@@ -118,9 +135,9 @@ def affine_forward(s: Session) -> None:
         x = rng.standard_normal(x_shape)
         layer = s.get("Affine")(W, b)
         out, (x_after,) = layer.call_keep_args("forward", x)
-        what = f"Affine.forward on an input of shape {x_shape}"
+        what = tr("{name} on an input of shape {shape}", name="Affine.forward", shape=x_shape)
         close(array(out, what, (x_shape[0], m)), x.reshape(x_shape[0], -1) @ W + b, what)
-        unchanged(x, x_after, "the input of Affine.forward")
+        unchanged(x, x_after, tr("the input of {name}", name="Affine.forward"))
 
 
 def _affine_backward(s: Session, grad: str, offset: int) -> None:
@@ -130,7 +147,12 @@ def _affine_backward(s: Session, grad: str, offset: int) -> None:
         x = rng.standard_normal(x_shape)
         dout = rng.standard_normal((x_shape[0], m))
         layer = s.get("Affine")(W.copy(), b.copy())
-        what = f"{grad} of Affine.backward for an input of shape {x_shape}"
+        what = tr(
+            "{grad} of {name}.backward for an input of shape {shape}",
+            grad=grad,
+            name="Affine",
+            shape=x_shape,
+        )
         backward_matches(layer, "Affine", ref.Affine(W, b), x, dout, grad, what)
 
 
@@ -160,17 +182,17 @@ def swl_forward(s: Session) -> None:
     rng = _rng(11)
     x = rng.standard_normal((6, 5)) * 2
     t = rng.integers(0, 5, size=6)
-    for targets, kind in ((t, "labels"), (np.eye(5)[t], "one-hot targets")):
+    for targets, kind in ((t, tr("labels")), (np.eye(5)[t], tr("one-hot targets"))):
         loss, (x_after, _) = s.get("SoftmaxWithLoss")().call_keep_args("forward", x, targets)
-        what = f"SoftmaxWithLoss.forward with {kind}"
+        what = tr("{name} with {kind}", name="SoftmaxWithLoss.forward", kind=kind)
         # 1e-9: the loss comes from log-probabilities (log-sum-exp), without the 1e-7 that
         # cross_entropy_error adds inside the log
         expected = np.array(_reference_loss(x, t))
         close(array(loss, what, ()), expected, what, rtol=1e-9, atol=0)
-        unchanged(x, x_after, "the scores given to SoftmaxWithLoss.forward")
-    what = "SoftmaxWithLoss.forward on large scores (x 500)"
+        unchanged(x, x_after, tr("the scores given to {name}", name="SoftmaxWithLoss.forward"))
+    what = tr("{name} on large scores (x 500)", name="SoftmaxWithLoss.forward")
     big = s.get("SoftmaxWithLoss")().call("forward", x * 500, t)
-    hint = ": compute log-probabilities with log-sum-exp, not log(softmax(x) + 1e-7)"
+    hint = tr(": compute log-probabilities with log-sum-exp, not log(softmax(x) + 1e-7)")
     close(
         array(big, what, ()), np.array(_reference_loss(x * 500, t)), what + hint, rtol=1e-9, atol=0
     )
@@ -187,8 +209,15 @@ def swl_backward(s: Session) -> None:
             return _reference_loss(x, labels)  # x changes in place between the calls
 
         expected = numerical_gradient(loss, x)
-        for targets, kind in ((labels, "labels"), (np.eye(k)[labels], "one-hot targets")):
+        for targets, kind in ((labels, tr("labels")), (np.eye(k)[labels], tr("one-hot targets"))):
             layer = s.get("SoftmaxWithLoss")()
             layer.call("forward", x, targets)
-            what = f"dx of SoftmaxWithLoss.backward for N={n}, K={k} with {kind}"
+            what = tr(
+                "{grad} of {name}.backward for N={n}, K={k} with {kind}",
+                grad="dx",
+                name="SoftmaxWithLoss",
+                n=n,
+                k=k,
+                kind=kind,
+            )
             gradient_matches(array(layer.call("backward"), what, (n, k)), expected, what)

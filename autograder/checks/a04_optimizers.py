@@ -32,6 +32,7 @@ from autograder.checks import (
     close,
     gradient_matches,
     numerical_gradient,
+    tr,
     unchanged,
 )
 
@@ -49,16 +50,22 @@ def _module(s: Session, name: str) -> Remote:
     """A module imported inside the sandbox (a handle; its functions run there)."""
     builtins = s.get("__builtins__")
     if not isinstance(builtins, Remote):
-        raise CheckFailed("the notebook replaced Python's __builtins__: it cannot be checked")
+        raise CheckFailed(tr("the notebook replaced Python's __builtins__: it cannot be checked"))
     module = builtins.call("__import__", name, fromlist=["_"])
     if not isinstance(module, Remote):
-        raise CheckFailed(f"the notebook's {name} module is not usable")
+        raise CheckFailed(tr("the notebook's {name} module is not usable", name=name))
     return module
 
 
 def _params_after(value: object, what: str) -> dict[str, np.ndarray]:
     if not isinstance(value, dict) or set(value) != set(SHAPES):
-        raise CheckFailed(f"{what} should keep the keys {sorted(SHAPES)} and nothing else")
+        raise CheckFailed(
+            tr(
+                "{what} should keep the keys {keys} and nothing else",
+                what=what,
+                keys=sorted(SHAPES),
+            )
+        )
     return {key: array(value[key], f"{what}[{key!r}]", shape) for key, shape in SHAPES.items()}
 
 
@@ -85,11 +92,11 @@ def _trajectory(
     expected = {key: value.copy() for key, value in start.items()}
     user_dict = _module(s, "collections").get("UserDict")
     if not isinstance(user_dict, Remote):
-        raise CheckFailed("collections.UserDict is not usable in the notebook")
+        raise CheckFailed(tr("collections.UserDict is not usable in the notebook"))
     params = user_dict(start)
     optimizer = s.get(name)(**settings)
     described = ", ".join(f"{k}={v:g}" for k, v in settings.items())
-    sizes = "" if scale == 1 else f" of size ~{scale:g}"
+    sizes = "" if scale == 1 else tr(" of size ~{scale:g}", scale=scale)
     for step in range(1, STEPS + 1):
         grads = {
             key: rng.uniform(0.2, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape) * scale
@@ -100,31 +107,46 @@ def _trajectory(
         before = {key: value.copy() for key, value in expected.items()}
         reference.update(expected, grads)
         if not isinstance(grads_after, dict):
-            raise CheckFailed(f"{name}.update replaced grads by something else")
+            raise CheckFailed(tr("{name}.update replaced grads by something else", name=name))
         for key in SHAPES:
-            unchanged(grads[key], grads_after.get(key), f"grads[{key!r}] given to {name}.update")
-        after = _params_after(params.get("data"), f"params after step {step} of {name}")
+            what = tr("{arg} given to {name}", arg=f"grads[{key!r}]", name=f"{name}.update")
+            unchanged(grads[key], grads_after.get(key), what)
+        what = tr("params after step {step} of {name}", step=step, name=name)
+        after = _params_after(params.get("data"), what)
         if all(np.array_equal(after[key], before[key]) for key in SHAPES):
             raise CheckFailed(
-                f"{name}.update left params as they were at step {step}: change the arrays "
-                "in params in place (params[key] -= ...); a returned value is not used"
+                tr(
+                    "{name}.update left params as they were at step {step}: change the arrays "
+                    "in params in place (params[key] -= ...); a returned value is not used",
+                    name=name,
+                    step=step,
+                )
             )
         for key in SHAPES:
             close(
                 after[key],
                 expected[key],
-                f"{name}({described}): params[{key!r}] after step {step} on random gradients"
-                + sizes,
+                tr(
+                    "{call}: {param} after step {step} on random gradients{sizes}",
+                    call=f"{name}({described})",
+                    param=f"params[{key!r}]",
+                    step=step,
+                    sizes=sizes,
+                ),
                 rtol=rtol,
                 atol=atol,
             )
-        held = _params_after(same_arrays.get("data"), "the arrays given to update")
+        held = _params_after(same_arrays.get("data"), tr("the arrays given to update"))
         for key in SHAPES:
             if not np.array_equal(held[key], after[key]):
                 raise CheckFailed(
-                    f"{name}.update must change the array params[{key!r}] in place "
-                    f"(params[{key!r}] -= ...), not replace it with a new array: the layers "
-                    "of a network hold the original arrays and would never see the update"
+                    tr(
+                        "{name}.update must change the array {param} in place "
+                        "({param} -= ...), not replace it with a new array: the layers "
+                        "of a network hold the original arrays and would never see the update",
+                        name=name,
+                        param=f"params[{key!r}]",
+                    )
                 )
 
 
@@ -181,20 +203,27 @@ def dropout_forward(s: Session) -> None:
     rng = _rng(6)
     x = rng.uniform(1.0, 5.0, size=(100, 200))  # no zeros: out != 0 marks the kept units
     for ratio, seed in [(0.3, 11), (0.6, 12)]:
-        what = f"Dropout({ratio}).forward in training"
+        what = tr("{call} in training", call=f"Dropout({ratio}).forward")
         layer, out = _dropout_forward(s, ratio, seed, x, what)
         kept = out != 0
         if not np.array_equal(out[kept], x[kept]):
-            raise CheckFailed(f"{what}: kept units must pass through unchanged (x * mask)")
+            raise CheckFailed(
+                tr("{what}: kept units must pass through unchanged (x * mask)", what=what)
+            )
         dropped = 1 - kept.mean()
         if abs(dropped - ratio) > 0.02:
             raise CheckFailed(
-                f"{what} dropped {dropped:.1%} of the units; dropout_ratio={ratio} should drop "
-                f"about {ratio:.0%} (keep units where rng.random(x.shape) > dropout_ratio)"
+                tr(
+                    "{what} dropped {dropped:.1%} of the units; dropout_ratio={ratio} should "
+                    "drop about {ratio:.0%} (keep units where rng.random(x.shape) > dropout_ratio)",
+                    what=what,
+                    dropped=dropped,
+                    ratio=ratio,
+                )
             )
         what = f"Dropout({ratio}).forward with train_flg=False"
         test_out = array(layer.call("forward", x, train_flg=False), what, x.shape)
-        close(test_out, x * (1 - ratio), what + " (x * (1 - dropout_ratio))")
+        close(test_out, x * (1 - ratio), f"{what} (x * (1 - dropout_ratio))")
 
     x = rng.standard_normal((20, 30)) + 5.0
     what = "Dropout(0.5).forward"
@@ -203,16 +232,20 @@ def dropout_forward(s: Session) -> None:
     _, c = _dropout_forward(s, 0.5, 8, x, what)
     if not np.array_equal(a, b):
         raise CheckFailed(
-            "two Dropout layers given generators with the same seed drew different masks: "
-            "draw the mask from self.rng only"
+            tr(
+                "two Dropout layers given generators with the same seed drew different masks: "
+                "draw the mask from self.rng only"
+            )
         )
     if np.array_equal(a, c):
-        raise CheckFailed("Dropout layers given generators with different seeds drew the same mask")
+        raise CheckFailed(
+            tr("Dropout layers given generators with different seeds drew the same mask")
+        )
     layer = s.get("Dropout")(0.2, rng=Seed(9))
     first = array(layer.call("forward", x), what, x.shape)
     second = array(layer.call("forward", x), what, x.shape)
     if np.array_equal(first, second):
-        raise CheckFailed("each training forward pass of Dropout must draw a new mask")
+        raise CheckFailed(tr("each training forward pass of Dropout must draw a new mask"))
 
     random = _module(s, "numpy.random")
     random.call("seed", 1234)
@@ -228,8 +261,10 @@ def dropout_forward(s: Session) -> None:
         and before[2:] == after[2:]
     ):
         raise CheckFailed(
-            "Dropout used NumPy's global random state (np.random.rand or similar): draw the "
-            "mask from the generator self.rng"
+            tr(
+                "Dropout used NumPy's global random state (np.random.rand or similar): draw the "
+                "mask from the generator self.rng"
+            )
         )
 
 
@@ -243,13 +278,18 @@ def dropout_backward(s: Session) -> None:
         out = array(layer.call("forward", x), "Dropout.forward", shape)
         dout = rng.standard_normal(shape)
         dx, (dout_after,) = layer.call_keep_args("backward", dout)
-        what = f"Dropout({ratio}).backward for an input of shape {shape}"
+        what = tr(
+            "{call} for an input of shape {shape}", call=f"Dropout({ratio}).backward", shape=shape
+        )
         dx = array(dx, what, shape)
-        unchanged(dout, dout_after, "dout given to Dropout.backward")
+        unchanged(dout, dout_after, tr("dout given to {name}.backward", name="Dropout"))
         close(
             dx,
             dout * (out != 0),
-            f"{what} (dout where the last forward pass kept the unit, 0 where it dropped it)",
+            tr(
+                "{what} (dout where the last forward pass kept the unit, 0 where it dropped it)",
+                what=what,
+            ),
         )
 
 
@@ -267,7 +307,7 @@ def _batchnorm_case(
     layer = s.get("BatchNormalization")(gamma.copy(), beta.copy())
     layer.call("forward", x, train_flg=True)
     dx, (dout_after,) = layer.call_keep_args("backward", dout)
-    unchanged(dout, dout_after, "dout given to BatchNormalization.backward")
+    unchanged(dout, dout_after, tr("dout given to {name}.backward", name="BatchNormalization"))
     reference = ref_layers.BatchNormalization(gamma, beta)  # eps = 1e-6, as in the notebook
 
     def loss() -> float:
@@ -281,9 +321,14 @@ def batchnorm_dx(s: Session) -> None:
     rng = _rng(8)
     for shape in [(5, 3), (8, 6), (4, 2, 3, 3)]:
         _, dx, loss, arrays = _batchnorm_case(s, shape, rng)
-        what = f"dx of BatchNormalization.backward for an input of shape {shape}"
+        what = tr(
+            "{grad} of {name}.backward for an input of shape {shape}",
+            grad="dx",
+            name="BatchNormalization",
+            shape=shape,
+        )
         dx = array(dx, what, shape)
-        hint = " (did you include the paths through the batch mean and variance?)"
+        hint = tr(" (did you include the paths through the batch mean and variance?)")
         gradient_matches(dx, numerical_gradient(loss, arrays["x"]), what, hint=hint)
 
 
@@ -294,6 +339,11 @@ def batchnorm_dgamma_dbeta(s: Session) -> None:
         layer, _, loss, arrays = _batchnorm_case(s, shape, rng)
         d = arrays["gamma"].shape
         for name in ("gamma", "beta"):
-            what = f"d{name} of BatchNormalization.backward for an input of shape {shape}"
+            what = tr(
+                "{grad} of {name}.backward for an input of shape {shape}",
+                grad=f"d{name}",
+                name="BatchNormalization",
+                shape=shape,
+            )
             value = array(layer.get(f"d{name}"), what, d)
             gradient_matches(value, numerical_gradient(loss, arrays[name]), what)

@@ -26,8 +26,10 @@ from autograder.checks import (
     Suite,
     array,
     own_code_problem,
+    tr,
     unchanged,
 )
+from autograder.messages import language
 
 SUITE = Suite("06_deep_learning", banned_modules=("dlfs.networks",))
 rng_seed = 0x06D1
@@ -65,17 +67,30 @@ def _global_random(s: Session) -> Remote | None:
 
 def _augmented(s: Session, x: np.ndarray, seed: int, what: str) -> np.ndarray:
     out, (x_after, _) = s.get("augment").call_keep_args("__call__", x, Seed(seed))
-    unchanged(x, x_after, "the input of augment")
+    unchanged(x, x_after, tr("the input of {name}", name="augment"))
     if not isinstance(out, np.ndarray):
         kind = out.type_name if isinstance(out, Remote) else type(out).__name__
-        raise CheckFailed(f"augment should return a NumPy array, got a {kind}")
+        raise CheckFailed(
+            tr("{what} should return a NumPy array, got a {kind}", what="augment", kind=kind)
+        )
     if out.shape != x.shape:
         raise CheckFailed(
-            f"augment must return an array of the input's shape {x.shape}, got {out.shape}"
+            tr(
+                "augment must return an array of the input's shape {shape}, got {got}",
+                shape=x.shape,
+                got=out.shape,
+            )
         )
     if out.dtype != x.dtype:
-        raise CheckFailed(f"augment must keep the dtype {x.dtype} of {what}, got {out.dtype}")
-    array(out, "the output of augment")  # finite
+        raise CheckFailed(
+            tr(
+                "augment must keep the dtype {dtype} of {what}, got {got}",
+                dtype=x.dtype,
+                what=what,
+                got=out.dtype,
+            )
+        )
+    array(out, tr("the output of {name}", name="augment"))  # finite
     return out
 
 
@@ -83,40 +98,44 @@ def _augmented(s: Session, x: np.ndarray, seed: int, what: str) -> np.ndarray:
 def augment(s: Session) -> None:
     rng = _rng(1)
     x32 = rng.random((6, 1, 28, 28)).astype(np.float32)
-    out = _augmented(s, x32, 1, "float32 images")
+    out = _augmented(s, x32, 1, tr("float32 images"))
     if np.array_equal(out, x32):
-        raise CheckFailed("augment must change the images")
+        raise CheckFailed(tr("augment must change the images"))
     if out.min() < 0.0 or out.max() > 1.0:
-        raise CheckFailed("augmented values must stay in [0, 1] (clip them)")
+        raise CheckFailed(tr("augmented values must stay in [0, 1] (clip them)"))
 
     x = rng.random((20, 1, 28, 28))
-    a = _augmented(s, x, 5, "float64 images")
-    b = _augmented(s, x, 5, "float64 images")
-    c = _augmented(s, x, 6, "float64 images")
+    a = _augmented(s, x, 5, tr("float64 images"))
+    b = _augmented(s, x, 5, tr("float64 images"))
+    c = _augmented(s, x, 6, tr("float64 images"))
     if not np.array_equal(a, b):
-        raise CheckFailed("augment must take all its randomness from rng (same seed, same output)")
+        raise CheckFailed(
+            tr("augment must take all its randomness from rng (same seed, same output)")
+        )
     if np.array_equal(a, c):
-        raise CheckFailed("different seeds must give different augmentations")
+        raise CheckFailed(tr("different seeds must give different augmentations"))
     changed = np.mean([not np.allclose(a[i], x[i]) for i in range(len(x))])
     if changed < 0.5:
-        raise CheckFailed(f"only {changed:.0%} of the images changed: augment most of them")
+        raise CheckFailed(
+            tr("only {changed:.0%} of the images changed: augment most of them", changed=changed)
+        )
     if np.mean(np.abs(a - x)) >= 0.5:
-        raise CheckFailed("augmented images must stay close to the originals")
+        raise CheckFailed(tr("augmented images must stay close to the originals"))
     if a.min() < 0.0 or a.max() > 1.0:
-        raise CheckFailed("augmented values must stay in [0, 1] (clip them)")
+        raise CheckFailed(tr("augmented values must stay in [0, 1] (clip them)"))
 
     global_random = _global_random(s)
     if global_random is not None:
         outs = []
         for seed in (1, 2):
             global_random.call("seed", seed)
-            state = array(global_random.call("get_state")[1], "the global random state")
+            state = array(global_random.call("get_state")[1], tr("the global random state"))
             outs.append(_augmented(s, x, 7, "float64 images"))
-            after = array(global_random.call("get_state")[1], "the global random state")
+            after = array(global_random.call("get_state")[1], tr("the global random state"))
             if not np.array_equal(state, after):
-                raise CheckFailed("augment must not use the global np.random state: use rng")
+                raise CheckFailed(tr("augment must not use the global np.random state: use rng"))
         if not np.array_equal(outs[0], outs[1]):
-            raise CheckFailed("augment must take all its randomness from rng, not np.random")
+            raise CheckFailed(tr("augment must take all its randomness from rng, not np.random"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -126,18 +145,20 @@ def augment(s: Session) -> None:
 def _network(s: Session, seed: int) -> Remote:
     net = s.get("build_network")(Seed(seed))
     if not isinstance(net, Remote):
-        raise CheckFailed(f"build_network must return a network object, got {type(net).__name__}")
+        raise CheckFailed(
+            tr("build_network must return a network object, got {kind}", kind=type(net).__name__)
+        )
     return net
 
 
 def _params(net: Remote) -> dict[str, np.ndarray]:
     params = net.get("params")
     if not isinstance(params, dict):
-        raise CheckFailed("the network must have a params dict (names -> NumPy arrays)")
+        raise CheckFailed(tr("the network must have a params dict (names -> NumPy arrays)"))
     found = {}
     for key, value in params.items():
         if not isinstance(value, np.ndarray):
-            raise CheckFailed(f"params[{key!r}] should be a NumPy array")
+            raise CheckFailed(tr("{what} should be a NumPy array", what=f"params[{key!r}]"))
         found[key] = array(value, f"params[{key!r}]")
     return found
 
@@ -145,34 +166,39 @@ def _params(net: Remote) -> dict[str, np.ndarray]:
 def _own_class(s: Session, net: Remote) -> None:
     """The network's class is written in the notebook and derives from no dlfs class."""
     # its methods may use dlfs.layers and friends, but nothing from dlfs.networks
-    problem = own_code_problem(s.cells, (net.type_name,), ("dlfs.networks",))
+    with language("en"):  # read here, then said in the students' language
+        problem = own_code_problem(s.cells, (net.type_name,), ("dlfs.networks",))
     if problem and "not defined" not in problem:  # a class made inside a function is fine
-        raise CheckFailed(f"write the network class yourself: {problem}")
+        problem = own_code_problem(s.cells, (net.type_name,), ("dlfs.networks",))
+        raise CheckFailed(tr("write the network class yourself: {problem}", problem=problem))
     cls = net.get("__class__")
     mro = cls.get("__mro__") if isinstance(cls, Remote) else None
     if not isinstance(mro, tuple):
-        raise CheckFailed("the network must be an instance of a class written in this notebook")
+        raise CheckFailed(tr("the network must be an instance of a class written in this notebook"))
     modules = [k.get("__module__") if isinstance(k, Remote) else None for k in mro]
     if modules[0] != "__main__":
-        raise CheckFailed("write the network class in this notebook")
+        raise CheckFailed(tr("write the network class in this notebook"))
     if any(not isinstance(m, str) or m.startswith("dlfs") for m in modules):
-        raise CheckFailed("the network class must not be a dlfs class or derive from one")
+        raise CheckFailed(tr("the network class must not be a dlfs class or derive from one"))
 
 
 @SUITE.check("a6_architecture", own=("build_network",))
 def architecture(s: Session) -> None:
     net = _network(s, 0)
     params = _params(net)
-    what = "predict of 3 images of shape (1, 28, 28)"
+    what = tr("predict of 3 images of shape (1, 28, 28)")
     array(net.call("predict", np.zeros((3, 1, 28, 28), np.float32)), what, (3, 10))
     filters = [k for k, v in params.items() if v.ndim == 4]
     if len(filters) < 2:
         raise CheckFailed(
-            f"a deep CNN needs at least two convolution layers, found filters {filters}"
+            tr(
+                "a deep CNN needs at least two convolution layers, found filters {filters}",
+                filters=filters,
+            )
         )
     weights = [k for k, v in params.items() if v.ndim >= 2]
     if len(weights) < 3:
-        raise CheckFailed(f"use at least three weight layers, found {weights}")
+        raise CheckFailed(tr("use at least three weight layers, found {weights}", weights=weights))
     _own_class(s, net)
 
     rng = _rng(2)
@@ -180,14 +206,18 @@ def architecture(s: Session) -> None:
     t = rng.integers(0, 10, size=4)
     grads = net.call("gradient", x, t)
     if not isinstance(grads, dict):
-        raise CheckFailed("gradient must return a dict with one entry per key of params")
+        raise CheckFailed(tr("gradient must return a dict with one entry per key of params"))
     if set(grads) != set(params):
         raise CheckFailed(
-            f"gradient must return one entry per key of params: got keys {sorted(grads)}, "
-            f"params has {sorted(params)}"
+            tr(
+                "gradient must return one entry per key of params: got keys {got}, "
+                "params has {keys}",
+                got=sorted(grads),
+                keys=sorted(params),
+            )
         )
     for key, value in params.items():
-        array(grads[key], f"the gradient of {key}", value.shape)
+        array(grads[key], tr("the gradient of {key}", key=key), value.shape)
 
 
 @SUITE.check("a6_he_init", own=("build_network",))
@@ -201,18 +231,27 @@ def he_init(s: Session) -> None:
         ratio = np.std(w) / np.sqrt(2.0 / fan_in)
         if not 0.8 < ratio < 1.2:
             raise CheckFailed(
-                f"{key} of shape {w.shape} has std {np.std(w):.4f}; He initialisation gives "
-                f"sqrt(2 / {fan_in}) = {np.sqrt(2.0 / fan_in):.4f}"
+                tr(
+                    "{key} of shape {shape} has std {std:.4f}; He initialisation gives "
+                    "sqrt(2 / {fan_in}) = {he:.4f}",
+                    key=key,
+                    shape=w.shape,
+                    std=np.std(w),
+                    fan_in=fan_in,
+                    he=np.sqrt(2.0 / fan_in),
+                )
             )
         checked += 1
     if not checked:
-        raise CheckFailed("the network has no weight arrays to initialise")
+        raise CheckFailed(tr("the network has no weight arrays to initialise"))
     a, b = _params(_network(s, 11)), _params(_network(s, 11))
     c = _params(_network(s, 12))
     if set(a) != set(b) or not all(np.array_equal(a[k], b[k]) for k in a):
-        raise CheckFailed("build_network must draw its weights from rng (same seed, same weights)")
+        raise CheckFailed(
+            tr("build_network must draw its weights from rng (same seed, same weights)")
+        )
     if set(a) == set(c) and all(np.array_equal(a[k], c[k]) for k in a if a[k].ndim >= 2):
-        raise CheckFailed("different seeds must give different weights")
+        raise CheckFailed(tr("different seeds must give different weights"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -231,11 +270,18 @@ def _calls_may_take(s: Session, seconds: float) -> Iterator[None]:
         s.limits = saved
 
 
+def _split_name(split: str) -> str:
+    """A name in SPLITS, in the students' language."""
+    return tr("validation") if split == "validation" else tr("held-back test")
+
+
 def _accuracy(net: Remote, x: np.ndarray, t: np.ndarray, what: str) -> float:
     correct = 0
     for i in range(0, len(x), PREDICT_BATCH):
         batch = x[i : i + PREDICT_BATCH]
-        scores = array(net.call("predict", batch), f"predict on {what}", (len(batch), 10))
+        scores = array(
+            net.call("predict", batch), tr("predict on {what}", what=what), (len(batch), 10)
+        )
         correct += int(np.sum(np.argmax(scores, axis=1) == t[i : i + PREDICT_BATCH]))
     return correct / len(x)
 
@@ -266,27 +312,49 @@ def accuracy(s: Session) -> None:
             seconds = time.perf_counter() - start
             if seconds > TIME_LIMIT:
                 raise CheckFailed(
-                    f"training did not finish within the limit of {TIME_LIMIT:.0f} s "
-                    f"(stopped after {seconds:.0f} s)"
+                    tr(
+                        "training did not finish within the limit of {limit:.0f} s "
+                        "(stopped after {seconds:.0f} s)",
+                        limit=TIME_LIMIT,
+                        seconds=seconds,
+                    )
                 ) from None
             raise
         seconds = time.perf_counter() - start
     if seconds > TIME_LIMIT:
-        raise CheckFailed(f"training took {seconds:.0f} s, more than {TIME_LIMIT:.0f} s")
+        raise CheckFailed(
+            tr(
+                "training took {seconds:.0f} s, more than {limit:.0f} s",
+                seconds=seconds,
+                limit=TIME_LIMIT,
+            )
+        )
     start = time.perf_counter()
     scores = {
-        split: _accuracy(net, data[split][0], data[split][1], f"the {split} images")
+        split: _accuracy(
+            net, data[split][0], data[split][1], tr("the {split} images", split=_split_name(split))
+        )
         for split in SPLITS
     }
     predicting = time.perf_counter() - start
     if predicting > PREDICT_SECONDS:  # no training left running in the background either
         raise CheckFailed(
-            f"predicting {N_VAL + N_HELD_BACK} images took {predicting:.0f} s, "
-            f"more than {PREDICT_SECONDS:.0f} s"
+            tr(
+                "predicting {count} images took {seconds:.0f} s, more than {limit:.0f} s",
+                count=N_VAL + N_HELD_BACK,
+                seconds=predicting,
+                limit=PREDICT_SECONDS,
+            )
         )
     for split, acc in scores.items():
         if acc < THRESHOLD:
             raise CheckFailed(
-                f"accuracy on the {split} images is {acc:.3f}, below {THRESHOLD} "
-                f"(training took {seconds:.0f} s)"
+                tr(
+                    "accuracy on the {split} images is {acc:.3f}, below {threshold} "
+                    "(training took {seconds:.0f} s)",
+                    split=_split_name(split),
+                    acc=acc,
+                    threshold=THRESHOLD,
+                    seconds=seconds,
+                )
             )

@@ -20,6 +20,7 @@ from typing import Any
 
 from autograder.checks import Check, CheckFn
 from autograder.checks.sandbox_functions import FUNCTIONS
+from autograder.messages import tr
 from autograder.sandbox.runner import Values, answer
 from autograder.sandbox.session import CheckFailed, Session
 
@@ -45,7 +46,8 @@ class LocalSession(Session):
         try:
             reply = answer(self.shell, self.values, request, out)
         except Exception as err:
-            raise CheckFailed(f"{label} raised {type(err).__name__}: {err}") from err
+            error = f"{type(err).__name__}: {err}"
+            raise CheckFailed(tr("{label} raised {error}", label=label, error=error)) from err
         if not reply.get("ok"):
             raise CheckFailed(str(reply.get("error")))
         reply["_blobs"] = out

@@ -39,6 +39,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.messages import tr
+
 __all__ = ["Isolation", "Jail", "Limits", "isolation"]
 
 HERE = Path(__file__).resolve().parent
@@ -423,12 +425,12 @@ class Jail:
     def exit_reason(self) -> str:
         """Why the runner ended, in words (call once it has ended)."""
         if self.proc is None:
-            return "it did not start"
+            return tr("it did not start")
         if self.output_exceeded:
-            return f"it printed more than {self.limits.output_mb} MB"
+            return tr("it printed more than {mb} MB", mb=self.limits.output_mb)
         code = self.proc.poll()
         if code is None:
-            return "it stopped answering"
+            return tr("it stopped answering")
         if code < 0 or code > 128:
             number = -code if code < 0 else code - 128
             try:
@@ -436,13 +438,18 @@ class Jail:
             except ValueError:
                 name = f"signal {number}"
             if name == "SIGXCPU":
-                return f"it used more than {self.limits.cpu_seconds} s of CPU time"
+                return tr(
+                    "it used more than {seconds} s of CPU time", seconds=self.limits.cpu_seconds
+                )
             if name == "SIGXFSZ":
-                return f"it wrote a file larger than {self.limits.file_mb} MB"
+                return tr("it wrote a file larger than {mb} MB", mb=self.limits.file_mb)
             if name == "SIGKILL":
-                return "it was killed (SIGKILL: out of memory or stopped by the grader)"
-            return f"it was killed by {name} (a crash)"
-        return f"the Python process exited with code {code} (sys.exit or os._exit in the code?)"
+                return tr("it was killed (SIGKILL: out of memory or stopped by the grader)")
+            return tr("it was killed by {name} (a crash)", name=name)
+        return tr(
+            "the Python process exited with code {code} (sys.exit or os._exit in the code?)",
+            code=code,
+        )
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

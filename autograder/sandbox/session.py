@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from autograder.messages import tr
 from autograder.sandbox.frames import FrameError, pack, unpack
 from autograder.sandbox.jail import Jail, Limits
 
@@ -86,7 +87,7 @@ class Remote:
 
     def _ref(self) -> dict[str, int]:
         if self._generation != self._session.generation:
-            raise SandboxError(f"{self.label} belongs to a runner that has ended")
+            raise SandboxError(tr("{label} belongs to a runner that has ended", label=self.label))
         return {"$h": self._handle}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -129,15 +130,25 @@ def decode_array(blob: bytes, label: str) -> np.ndarray:
         else:
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
     except ValueError as err:
-        raise SandboxError(f"{label}: the runner sent a damaged array ({err})") from None
+        raise SandboxError(
+            tr("{label}: the runner sent a damaged array ({err})", label=label, err=err)
+        ) from None
     if dtype.hasobject or dtype.kind not in "biuf" or dtype.fields is not None:
-        raise CheckFailed(f"{label} returned an array of dtype {dtype}, not numbers")
+        raise CheckFailed(
+            tr("{label} returned an array of dtype {dtype}, not numbers", label=label, dtype=dtype)
+        )
     count = int(np.prod(shape, dtype=np.int64)) if shape else 1
     if count > MAX_ELEMENTS or count < 0:
-        raise CheckFailed(f"{label} returned an array of shape {shape}: far too large")
+        raise CheckFailed(
+            tr(
+                "{label} returned an array of shape {shape}: far too large",
+                label=label,
+                shape=shape,
+            )
+        )
     data = blob[stream.tell() :]
     if len(data) != count * dtype.itemsize:
-        raise SandboxError(f"{label}: the runner sent an array of the wrong size")
+        raise SandboxError(tr("{label}: the runner sent an array of the wrong size", label=label))
     array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
     return array.copy()
 
@@ -191,21 +202,26 @@ class Session:
         while True:
             if self._time_left() <= 0:
                 raise SandboxError(
-                    f"the submission used up its {self.limits.total_seconds:g} s in total"
+                    tr(
+                        "the submission used up its {seconds:g} s in total",
+                        seconds=self.limits.total_seconds,
+                    )
                 )
             self.close()
             self.generation += 1
             self.jail = Jail(self.limits, **self.jail_options)
             try:
                 self.jail.start()
-                self._receive(self._until(60.0), "starting Python")
+                self._receive(self._until(60.0), tr("starting Python"))
                 culprit = self._run_cells()
             except SandboxError as err:
                 if self.jail.proc is not None and self.jail.proc.poll() is None:
                     raise
                 said = self.jail.output_head.decode(errors="replace").strip().splitlines()
                 detail = f" ({said[-1][:300]})" if said else ""
-                raise SandboxError(f"the sandbox did not start: {err}{detail}") from None
+                raise SandboxError(
+                    tr("the sandbox did not start: {err}{detail}", err=err, detail=detail)
+                ) from None
             if culprit is None:
                 return
             cell_id, reason = culprit
@@ -215,7 +231,7 @@ class Session:
             self.notes.append(f"cell {cell_id} was left out: {reason}")
             self.restarts += 1
             if self.restarts > MAX_RESTARTS:
-                raise SandboxError("the notebook kept ending its Python process; gave up")
+                raise SandboxError(tr("the notebook kept ending its Python process; gave up"))
 
     def _until(self, seconds: float) -> float:
         return min(time.monotonic() + seconds, self.deadline)
@@ -228,13 +244,15 @@ class Session:
         while True:
             try:
                 deadline = self._until(self.limits.cell_seconds + 5.0)
-                header, _ = self._receive(deadline, "running the cells")
+                header, _ = self._receive(deadline, tr("running the cells"))
             except SandboxTimeout:
                 if current is None:
                     raise
                 if self._time_left() <= 0:
-                    return current, "the submission ran out of time while it ran"
-                return current, f"it ran longer than {self.limits.cell_seconds:g} s"
+                    return current, tr("the submission ran out of time while it ran")
+                return current, tr(
+                    "it ran longer than {seconds:g} s", seconds=self.limits.cell_seconds
+                )
             except SandboxError as err:
                 if current is None:
                     raise
@@ -244,7 +262,7 @@ class Session:
             if event == "cells_done":
                 return None
             if cell_id not in known:
-                raise SandboxError("the runner sent an event for an unknown cell")
+                raise SandboxError(tr("the runner sent an event for an unknown cell"))
             if event == "cell_start":
                 current = cell_id
             elif event == "cell_end":
@@ -253,7 +271,7 @@ class Session:
                     # what the cell allocated is still held: run the notebook again without it
                     return (
                         cell_id,
-                        f"it ran out of memory (the limit is {self.limits.memory_mb} MB)",
+                        tr("it ran out of memory (the limit is {mb} MB)", mb=self.limits.memory_mb),
                     )
                 self.runs[cell_id] = CellRun(
                     cell_id,
@@ -269,7 +287,7 @@ class Session:
             self.notes.append("the runner was started again after it ended during a check")
             self.restarts += 1
             if self.restarts > MAX_RESTARTS:
-                raise SandboxError("the notebook kept ending its Python process; gave up")
+                raise SandboxError(tr("the notebook kept ending its Python process; gave up"))
             self.start()
 
     # frames -----------------------------------------------------------------------------
@@ -279,7 +297,7 @@ class Session:
         while view:
             _, ready, _ = select.select([], [self.jail.to_runner], [], self._time_left())
             if not ready:
-                raise SandboxError("the runner stopped reading")
+                raise SandboxError(tr("the runner stopped reading"))
             try:
                 n = os.write(self.jail.to_runner, view[: 1 << 16])
             except (BrokenPipeError, OSError):
@@ -293,7 +311,7 @@ class Session:
                 self.jail.proc.wait(timeout=2)
             except Exception:
                 pass
-        return f"the student's Python process ended: {self.jail.exit_reason()}"
+        return tr("the student's Python process ended: {reason}", reason=self.jail.exit_reason())
 
     def _read(self, size: int, deadline: float, what: str) -> bytes:
         assert self.jail is not None
@@ -302,7 +320,7 @@ class Session:
             left = deadline - time.monotonic()
             if left <= 0:
                 self.jail.kill()
-                raise SandboxTimeout(f"no answer within the time limit while {what}")
+                raise SandboxTimeout(tr("no answer within the time limit while {what}", what=what))
             ready, _, _ = select.select([self.jail.from_runner], [], [], min(left, 1.0))
             if not ready:
                 if self.jail.output_exceeded:
@@ -319,7 +337,7 @@ class Session:
         try:
             return unpack(lambda n: self._read(n, deadline, what))
         except FrameError as err:
-            raise SandboxError(f"the runner sent {err}") from None
+            raise SandboxError(tr("the runner sent {err}", err=err)) from None
 
     # values -----------------------------------------------------------------------------
     def encode(self, value: Any, blobs: list[bytes]) -> Any:
@@ -346,12 +364,12 @@ class Session:
 
     def decode(self, value: Any, blobs: list[bytes], label: str, depth: int = 0) -> Any:
         if depth > 20:
-            raise CheckFailed(f"{label} returned a structure nested too deeply")
+            raise CheckFailed(tr("{label} returned a structure nested too deeply", label=label))
         if isinstance(value, dict):
             if "$a" in value:
                 index = value["$a"]
                 if not isinstance(index, int) or not 0 <= index < len(blobs):
-                    raise SandboxError("the runner sent a damaged message")
+                    raise SandboxError(tr("the runner sent a damaged message"))
                 return decode_array(blobs[index], label)
             if "$h" in value:
                 return Remote(self, int(value["$h"]), _text(value.get("type")) or "?", label)
@@ -360,12 +378,12 @@ class Session:
                     return kind(self.decode(v, blobs, label, depth + 1) for v in value[key])
             if "$dict" in value and isinstance(value["$dict"], list):
                 return {str(k): self.decode(v, blobs, label, depth + 1) for k, v in value["$dict"]}
-            raise SandboxError("the runner sent a damaged message")
+            raise SandboxError(tr("the runner sent a damaged message"))
         if value is None or isinstance(value, bool | str):
             return value
         if isinstance(value, int | float):  # never produced by the runner for numbers
             return value
-        raise SandboxError("the runner sent a damaged message")
+        raise SandboxError(tr("the runner sent a damaged message"))
 
     # requests ---------------------------------------------------------------------------
     def request(
@@ -378,25 +396,33 @@ class Session:
         self, header: dict[str, Any], blobs: list[bytes] | None, label: str
     ) -> dict[str, Any]:
         if self.jail is None:
-            raise SandboxError("the sandbox is not running")
+            raise SandboxError(tr("the sandbox is not running"))
         self._send(header, blobs)
         try:
             reply, reply_blobs = self._receive(
-                self._until(self.limits.call_seconds), f"calling {label}"
+                self._until(self.limits.call_seconds), tr("calling {label}", label=label)
             )
         except SandboxTimeout:
             raise CheckFailed(
-                f"{label} did not answer within {self.limits.call_seconds:g} s "
-                "(an endless loop, or far too slow)"
+                tr(
+                    "{label} did not answer within {seconds:g} s "
+                    "(an endless loop, or far too slow)",
+                    label=label,
+                    seconds=self.limits.call_seconds,
+                )
             ) from None
         except SandboxError as err:
-            raise CheckFailed(f"{label}: {err}") from None
+            raise CheckFailed(tr("{label}: {err}", label=label, err=err)) from None
         if not reply.get("ok"):
-            error = _text(reply.get("error")) or "an error"
+            error = _text(reply.get("error")) or tr("an error")
             where = _text(reply.get("where"))
             if reply.get("missing"):
                 raise CheckFailed(error)
-            raise CheckFailed(f"{label} raised {error}" + (f" in {where}" if where else ""))
+            if where:
+                raise CheckFailed(
+                    tr("{label} raised {error} in {where}", label=label, error=error, where=where)
+                )
+            raise CheckFailed(tr("{label} raised {error}", label=label, error=error))
         reply["_blobs"] = reply_blobs
         return reply
 
@@ -407,7 +433,9 @@ class Session:
             return self.request({"op": "get", "name": name}, label=name)
         except CheckFailed as err:
             if "not defined" in str(err):
-                raise CheckFailed(f"{name} is not defined{self._why_missing()}") from None
+                raise CheckFailed(
+                    tr("{name} is not defined{why}", name=name, why=self._why_missing())
+                ) from None
             raise
 
     def set_global(self, name: str, value: Any) -> None:
@@ -423,9 +451,13 @@ class Session:
     def _why_missing(self) -> str:
         failed = [(r.cell_id, r.error) for r in self.runs.values() if r.error]
         if not failed:
-            return ": define it in the notebook, with this exact name"
+            return tr(": define it in the notebook, with this exact name")
         cell_id, error = failed[0]
-        return f" (cell {cell_id} stopped with {error.splitlines()[0][:200]})"
+        return tr(
+            " (cell {cell_id} stopped with {error})",
+            cell_id=cell_id,
+            error=error.splitlines()[0][:200],
+        )
 
     def call(
         self,
@@ -452,7 +484,7 @@ class Session:
             return result
         after = reply.get("args")
         if not isinstance(after, list) or len(after) != len(args):
-            raise SandboxError("the runner sent a damaged message")
+            raise SandboxError(tr("the runner sent a damaged message"))
         return result, [self.decode(a, reply["_blobs"], label) for a in after]
 
 

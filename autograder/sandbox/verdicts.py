@@ -23,6 +23,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Int, List, Unicode
 
 from autograder.checks import Suite, load_suite
+from autograder.messages import configured_language, language, tr
 from autograder.notebooks import without_region
 from autograder.sandbox.jail import Limits, isolation
 from autograder.sandbox.session import CheckFailed, SandboxError, Session
@@ -152,10 +153,12 @@ def explain_name_error(message: str, test_names: set[str]) -> str:
     found = _NAME_ERROR.search(message)
     if found is None or found.group(1) not in test_names:
         return message
-    return (
-        f"{message} (`{found.group(1)}` exists in your notebook only because a test cell sets "
-        "it; when the notebook is graded your cells run without the test cells, so use the "
-        "arguments your code receives, or define what it needs in your own cells)"
+    return tr(
+        "{message} (`{name}` exists in your notebook only because a test cell sets it; when "
+        "the notebook is graded your cells run without the test cells, so use the arguments "
+        "your code receives, or define what it needs in your own cells)",
+        message=message,
+        name=found.group(1),
     )
 
 
@@ -166,8 +169,24 @@ def judge(
     *,
     hide: list[Path] | None = None,
     slot: int = 0,
+    lang: str = "en",
 ) -> Report:
-    """Run the notebook's code in a sandbox and decide each test cell with the trusted checks."""
+    """Run the notebook's code in a sandbox and decide each test cell with the trusted checks.
+
+    Messages for the student (verdicts, errors of cells) are in ``lang`` (``"en"``, ``"ko"``).
+    """
+    with language(lang):
+        return _judge(assignment, nb, limits, hide=hide, slot=slot)
+
+
+def _judge(
+    assignment: str,
+    nb: NotebookNode,
+    limits: Limits | None,
+    *,
+    hide: list[Path] | None,
+    slot: int,
+) -> Report:
     start = time.monotonic()
     suite = load_suite(assignment)
     level = isolation()
@@ -220,24 +239,27 @@ def _run_check(
     if problem:
         return Verdict(grade_id, False, problem)
     if started:
-        return Verdict(grade_id, False, f"not checked: {started}")
+        return Verdict(grade_id, False, tr("not checked: {reason}", reason=started))
     try:
         session.ensure_running()
         suite.checks[grade_id].run(session)
     except CheckFailed as err:
         return Verdict(grade_id, False, str(err))
     except SandboxError as err:
-        return Verdict(grade_id, False, f"not checked: {err}")
+        return Verdict(grade_id, False, tr("not checked: {reason}", reason=err))
     except Exception as err:  # a value the check did not expect; keep the reason short
         tb = traceback.extract_tb(err.__traceback__)
         where = f" ({tb[-1].name})" if tb else ""
         return Verdict(
             grade_id,
             False,
-            f"the check could not use what the code returned: {type(err).__name__}: "
-            f"{str(err)[:200]}{where}",
+            tr(
+                "the check could not use what the code returned: {error}{where}",
+                error=f"{type(err).__name__}: {str(err)[:200]}",
+                where=where,
+            ),
         )
-    return Verdict(grade_id, True, "passed")
+    return Verdict(grade_id, True, tr("passed"))
 
 
 class SandboxExecute(NbGraderPreprocessor):
@@ -280,8 +302,9 @@ class SandboxExecute(NbGraderPreprocessor):
         path = Path(self.report_dir or root / "logs" / "sandbox") / str(assignment)
         path = path / f"{student}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
+        lang = configured_language(self.config)  # a wrong value stops here, naming en and ko
         try:
-            report = judge(assignment, nb, self.limits(), hide=hide, slot=self.slot)
+            report = judge(assignment, nb, self.limits(), hide=hide, slot=self.slot, lang=lang)
         except Exception as err:  # the grader's own problem: say it in the report, then fail
             path.write_text(Report(assignment, "", error=str(err)).to_json(), encoding="utf-8")
             raise
@@ -299,7 +322,9 @@ class SandboxExecute(NbGraderPreprocessor):
             if cid in report.verdicts:
                 verdict = report.verdicts[cid]
                 if verdict.passed:
-                    cell.outputs.append(new_output("stream", name="stdout", text="passed\n"))
+                    cell.outputs.append(
+                        new_output("stream", name="stdout", text=verdict.message + "\n")
+                    )
                 else:
                     cell.outputs.append(
                         new_output(

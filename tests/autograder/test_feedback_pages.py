@@ -6,8 +6,10 @@ line (not a traceback) for an ungraded cell that could not run while grading.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -222,3 +224,80 @@ def test_mathjax_is_shared_by_links_not_copies(feedback: Feedback) -> None:
         pytest.skip("the course is on another file system than the MathJax copy")
     source = (MATHJAX_SOURCE / "tex-chtml.js").stat()
     assert first.stat().st_ino == second.stat().st_ino == source.st_ino
+
+
+# the course set to Korean ------------------------------------------------------------------
+
+
+class _KoreanCourse(Course):
+    """A course whose settings are the shared ones plus ``c.StudentFeedback.language = "ko"``,
+    as an instructor sets it in ``autograder/nbgrader_config.py``."""
+
+    @property
+    def shared_config(self) -> Path:
+        return self.root.parent / "korean_nbgrader_config.py"
+
+
+@pytest.fixture(scope="module")
+def korean(generated_course: Course, tmp_path_factory: pytest.TempPathFactory) -> Feedback:
+    """03_backprop graded in a course set to Korean for one student, `partial` (the same
+    SoftmaxWithLoss.backward bug as above, plus the scratch cell that cannot run)."""
+    folder = tmp_path_factory.mktemp("korean")
+    shared = REPO / "autograder" / "nbgrader_config.py"
+    (folder / "korean_nbgrader_config.py").write_text(
+        f"load_subconfig({str(shared)!r})  # noqa: F821\n"
+        'c.StudentFeedback.language = "ko"  # noqa: F821\n',
+        encoding="utf-8",
+    )
+    shutil.copytree(generated_course.root, folder / "course")
+    course = _KoreanCourse(folder / "course")
+    course.ensure()
+    partial = student_notebook(course, ASSIGNMENT, edits=[BUG])
+    partial.cells.append(nbformat.v4.new_code_cell(SCRATCH))
+    save(partial, course.path("submitted", "partial", ASSIGNMENT, f"{ASSIGNMENT}.ipynb"))
+    graded = {r.student: r for r in autograde(course, [ASSIGNMENT], timeout=300)}
+    assert graded["partial"].score == 11, graded  # as in English
+    results = {r.student: r for r in generate_feedback(course, [ASSIGNMENT])}
+    return Feedback(course, results)
+
+
+@pytest.mark.slow
+def test_english_is_the_default(feedback: Feedback) -> None:
+    text = html_text(feedback.html("partial"))
+    assert "(Score: 11.0 / 15.0)" in text and "Hints of the visible test (run it in" in text
+    assert (
+        "dx of SoftmaxWithLoss.backward for N=7, K=4 with labels disagrees with the numerical "
+        "gradient (relative error"
+    ) in text
+    assert "점수" not in text and "기울기" not in text
+
+
+@pytest.mark.slow
+def test_a_korean_course_gives_korean_feedback(korean: Feedback) -> None:
+    result = korean.results["partial"]
+    assert (result.status, result.notes) == ("written", [])
+    markup = korean.html("partial")
+    summary = _summary(markup)
+    assert summary["a3_swl_backward"] == (
+        "failed",
+        "✘ SoftmaxWithLoss.backward (테스트) — 0 / 2 점",
+    )
+    assert summary["a3_relu_forward"][1].endswith("— 1 / 1 점")
+    assert "(서술형 답안)" in summary["a3_q_backprop"][1]
+    header, cells = (html_text(part) for part in markup.split('id="notebook"'))
+    assert "(점수: 11.0 / 15.0)" in header
+    assert "Score" not in header
+    for _, line in summary.values():
+        assert not any(word in line for word in ("point", "(test)", "written answer")), line
+    # the check's message, the hints and the note of the cell that could not run
+    assert (
+        "SoftmaxWithLoss.backward의 dx (N=7, K=4, 레이블): 수치 미분으로 구한 기울기와 "
+        "다릅니다 (상대 오차"
+    ) in cells
+    assert "공개 테스트의 힌트" in cells and "(did you divide by the batch size N?)" in cells
+    assert "채점할 때 실행하지 않았습니다: 이 셀은 dlfs.layers을(를) import하는데" in cells
+    assert "채점 셀: a3_add" in cells and "점수: 0.0 / 2.0 (맨 위로)" in cells
+    lines = {line.strip() for line in cells.splitlines()}
+    assert "통과" in lines and "passed" not in lines
+    for english in ("(relative error", "Hints of the visible test", "Not run while grading"):
+        assert english not in cells, english
