@@ -189,18 +189,41 @@ def book_url(book_html: Path) -> Iterator[str]:
         server.server_close()
 
 
-#: How long a page may take to go quiet (math, fonts, images, search index). Chromium and the
-#: server share two cores with the other test process, so this is generous: a page that never
-#: goes quiet still fails, a slow machine does not.
-PAGE_QUIET_MS = 120_000
+#: How long a page may take to be ready (math typeset, fonts and images loaded). Chromium and
+#: the server share two cores with the other test process, so this is generous.
+PAGE_READY_MS = 120_000
+
+#: Polled until true, in whichever document the page shows (it may have been redirected):
+#: MathJax has typeset the page, the web fonts are in, every image that is not lazy has loaded,
+#: and the page is not a redirect (``index.html`` forwards to ``intro.html``).
+_READY_JS = """
+() => {
+  if (window.__dlfsTypeset === undefined) {
+    window.__dlfsTypeset = false;
+    const startup = window.MathJax && MathJax.startup;
+    const typeset = startup && startup.promise ? startup.promise : Promise.resolve();
+    typeset.then(() => { window.__dlfsTypeset = true; });
+  }
+  return window.__dlfsTypeset === true
+    && document.readyState === 'complete'
+    && !document.querySelector('meta[http-equiv="refresh" i]')
+    && document.fonts.status === 'loaded'
+    && [...document.images].every(i => i.complete || i.loading === 'lazy');
+}
+"""
 
 
 @pytest.fixture(scope="session")
 def settle() -> Callable[[Any], None]:
-    """Wait until a loaded page has no network traffic left (MathJax and fonts load lazily)."""
+    """Wait until a loaded page is ready to look at: MathJax has typeset it (and so loaded its
+    fonts), the web fonts are in and every image that is not lazy has loaded.
+
+    Not Playwright's "networkidle": on a loaded CI machine it has waited out two minutes on a
+    page whose every request had finished, where these conditions hold in a second.
+    """
 
     def wait(page: Any) -> None:
-        page.wait_for_load_state("networkidle", timeout=PAGE_QUIET_MS)
+        page.wait_for_function(_READY_JS, timeout=PAGE_READY_MS)
 
     return wait
 
