@@ -68,6 +68,17 @@ def test_a_written_answer_is_named_by_its_question() -> None:
     assert part_title(answer, None) == "a9_q"
 
 
+def test_a_bilingual_question_is_named_once_in_korean() -> None:
+    """The English original in the question's <details> block does not add its bold words."""
+    answer = _cell("markdown", "YOUR ANSWER HERE", grade=True, solution=True, grade_id="a4_q")
+    english = "<details><summary>English</summary>\n\n**C1.** **Why not Adam?**\n\n</details>"
+    korean = "**C1.** Adam은 빠릅니다. **왜 늘 Adam을 쓰지는 않을까요?**"
+    bold = _cell("markdown", f"{korean}\n\n{english}")
+    heading = _cell("markdown", f"## 5. 서술형 문제 (Written question)\n\n질문.\n\n{english}")
+    assert part_title(answer, bold) == "C1. 왜 늘 Adam을 쓰지는 않을까요?"
+    assert part_title(answer, heading) == "5. 서술형 문제 (Written question)"
+
+
 def test_visible_hints_are_the_assert_messages() -> None:
     source = """
 dx = layer.backward()
