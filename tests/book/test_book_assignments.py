@@ -19,6 +19,7 @@ from autograder.release import secret_lines
 from scripts.book_ext.dlfs_assignments import (
     ANSWER_STUB,
     DOWNLOAD_FOLDER,
+    in_language,
     read_assignment,
     source_notebook,
     student_version,
@@ -82,6 +83,31 @@ def test_parts_and_points_match_the_source(name: str) -> None:
         if c.cell_type == "markdown" and (m := nbgrader_meta(c)).get("grade")
     ]
     assert by_hand == written
+
+
+@pytest.mark.parametrize(
+    ("heading", "english", "korean"),
+    [
+        (
+            "과제 3 — 계층별 오차역전파 (Assignment 3 — Backpropagation layers)",
+            "Assignment 3 — Backpropagation layers",
+            "과제 3 — 계층별 오차역전파",
+        ),
+        (
+            "3. Affine 계층 — 완전연결 계층 (The Affine (fully connected) layer)",
+            "3. The Affine (fully connected) layer",
+            "3. Affine 계층 — 완전연결 계층",
+        ),
+        ("A1. SGD와 모멘텀 (SGD and Momentum)", "A1. SGD and Momentum", "A1. SGD와 모멘텀"),
+        ("1. `im2col`", "1. `im2col`", "1. `im2col`"),
+        ("Written question (graded by hand)", *["Written question (graded by hand)"] * 2),
+    ],
+)
+def test_each_edition_shows_its_language_of_a_heading(
+    heading: str, english: str, korean: str
+) -> None:
+    assert in_language(heading, "en") == english
+    assert in_language(heading, "ko") == korean
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
