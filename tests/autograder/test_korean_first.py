@@ -1,6 +1,6 @@
-"""The assignment notebooks speak Korean first: every Markdown cell of a source has its Korean
-text, then the English original folded away in a ``<details>`` block, so a new cell cannot
-be English only. Model answers (graded by hand) are exempt: students never see them."""
+"""The assignment notebooks speak Korean first: every Markdown cell of a source (instructions,
+questions and the model answers of the written questions) has its Korean text, then the
+English original folded away in a ``<details>`` block, so a new cell cannot be English only."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 from autograder_helpers import ASSIGNMENTS, source_notebook
 
 from autograder.course import split_title
-from autograder.notebooks import nbgrader_meta
 
 ENGLISH = "<details><summary>English</summary>"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -19,7 +18,7 @@ CELLS = {
     f"{assignment}:{cell.get('id')}": cell
     for assignment in ASSIGNMENTS
     for cell in source_notebook(assignment).cells
-    if cell.cell_type == "markdown" and not nbgrader_meta(cell).get("solution")
+    if cell.cell_type == "markdown"
 }
 
 
