@@ -94,7 +94,8 @@ def in_language(heading: str, language: str) -> str:
     ``4. 서술형 문제 — 직접 채점 (Written question, graded by hand)`` is
     ``4. Written question, graded by hand`` in the English edition (the part's number comes
     from the Korean) and ``4. 서술형 문제 — 직접 채점`` in the Korean one. A heading without
-    such brackets, such as ``1. `im2col` ``, is the same in both.
+    such brackets, such as ``1. `im2col` ``, is the same in both. ``./run course`` reads
+    titles the same way (``autograder.course.split_title``; a test keeps the two in step).
     """
     heading = heading.strip()
     if heading.endswith(")"):
