@@ -173,6 +173,11 @@ def test_chapter_pages_show_the_assignment_and_its_download(book_html: Path) -> 
             for grade_id, _, _ in part.graded:
                 assert f"{grade_id}</span>" in html, (chapter, grade_id)
         assert f"{assignment.points:g} points in {len(assignment.parts)} parts" in html
+        # the Korean edition shows the Korean title and part names
+        korean = (book_html / "ko" / f"{chapter}.html").read_text(encoding="utf-8")
+        korean = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", korean))
+        for heading in [assignment.title, *(part.title for part in assignment.parts)]:
+            assert in_language(heading, "ko").replace("`", "") in korean, (chapter, heading)
         href = f'href="../{DOWNLOAD_FOLDER}/{name}.ipynb"'
         assert href in html, f"{chapter}: no link to the student version"
         download = book_html / DOWNLOAD_FOLDER / f"{name}.ipynb"
