@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["REPO", "Course", "CourseError", "NbgraderRun"]
+__all__ = ["REPO", "Course", "CourseError", "NbgraderRun", "split_title"]
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_COURSE_DIR = REPO / "autograder" / "course"
@@ -138,7 +138,8 @@ class Course:
         )
 
     def title(self, assignment: str) -> str:
-        """The first ``# `` heading of an assignment's source (``Assignment 3 — Backprop...``)."""
+        """The first ``# `` heading of an assignment's source, in Korean and English
+        (``과제 3 — 계층별 오차역전파 (Assignment 3 — Backpropagation layers)``)."""
         try:
             cells = json.loads(self.source_notebook(assignment).read_text(encoding="utf-8"))
             for cell in cells.get("cells", []):
@@ -157,7 +158,9 @@ class Course:
 
         A name is an id, its number (``3`` or ``03``), the words after the number
         (``backprop``), or the title of the notebook's first heading, whole or after its
-        dash or colon. No names means every assignment.
+        dash or colon: the Korean title, the English one in its brackets, or both as written
+        (``과제 3 — 계층별 오차역전파``, ``계층별 오차역전파``, ``과제 3``, ``Assignment 3``).
+        No names means every assignment.
 
         Raises
         ------
@@ -391,11 +394,36 @@ def _words(text: str) -> str:
     return " ".join(str(int(w)) if w.isdigit() else w for w in words)
 
 
+def split_title(title: str) -> tuple[str, str]:
+    """The Korean and the English of a heading ``Korean (English)``.
+
+    ``과제 3 — 계층별 오차역전파 (Assignment 3 — Backpropagation layers)`` gives
+    ``("과제 3 — 계층별 오차역전파", "Assignment 3 — Backpropagation layers")``. A heading
+    without Hangul before a final bracket (English only, or the same in both languages) is
+    returned twice.
+    """
+    title = title.strip()
+    if title.endswith(")"):
+        depth = 0
+        for i in range(len(title) - 1, -1, -1):
+            depth += {")": 1, "(": -1}.get(title[i], 0)
+            if depth == 0:
+                korean, english = title[:i].strip(), title[i + 1 : -1].strip()
+                if _HANGUL.search(korean) and english and not _HANGUL.search(english):
+                    return korean, english
+                break
+    return title, title
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
 def _spellings(assignment: str, title: str) -> set[str]:
     number, _, rest = assignment.partition("_")
     found = {_words(assignment), _words(number), _words(rest)}
-    if title:
-        found |= {_words(title), _words(re.split(r"\s+[—–:-]\s+|:\s*", title, maxsplit=1)[-1])}
+    for text in {title, *split_title(title)} - {""}:
+        # the whole title, and what comes before and after its dash or colon
+        found |= {_words(text), *map(_words, re.split(r"\s+[—–:-]\s+|:\s*", text, maxsplit=1))}
     return found - {""}
 
 

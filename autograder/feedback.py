@@ -125,6 +125,8 @@ def _redact(traceback: list[str], hidden: set[str]) -> list[str]:
 _POINTS = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s+points?\s*\)(?::.*)?$")
 _TESTS_PREFIX = re.compile(r"^Tests?\b\s*(?:for\b|that\b|:)?\s*", re.I)
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+# the English original that follows the Korean text of a cell, folded away
+_ENGLISH = re.compile(r"<details>.*?</details>", re.S)
 # the stub's ImportError (autograder.checks.Suite.stubs), in English or in Korean
 _STUB = re.compile(
     r"(\S+) is not available while \S+ is graded|(\S+)은\(는\) \S+을\(를\) 채점하는 동안"
@@ -140,7 +142,9 @@ def part_title(cell: NotebookNode, before: NotebookNode | None = None) -> str:
 
     A test cell is named by its first comment line without the points ("# Tests for
     Relu.backward (1 point)" is ``Relu.backward``); a written answer by the bold words of the
-    question just before it, or by that cell's heading; anything else by its grade id.
+    question just before it, or by that cell's heading; anything else by its grade id. The
+    English original a cell keeps in a ``<details>`` block after its Korean text is not read,
+    so a part is named once, in Korean.
     """
     meta = cell.metadata.get("nbgrader", {})
     first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
@@ -149,10 +153,11 @@ def part_title(cell: NotebookNode, before: NotebookNode | None = None) -> str:
         if title:
             return title
     if before is not None and before.cell_type == "markdown":
-        bold = [_one_line(b).rstrip(":") for b in _BOLD.findall(before.source)]
+        text = _ENGLISH.sub("", before.source)
+        bold = [_one_line(b).rstrip(":") for b in _BOLD.findall(text)]
         if bold:
             return " ".join(bold)
-        for line in before.source.splitlines():
+        for line in text.splitlines():
             if line.startswith("#"):
                 return line.lstrip("#").strip()
     return str(meta.get("grade_id", "part"))

@@ -2,7 +2,8 @@
 
 ``{assignment} 03_backprop`` (a MyST directive) reads ``solutions/03_backprop/03_backprop.ipynb``
 and writes what the student will be graded on: the assignment's title, a table of its parts
-(the notebook's ``## k. ...`` headings) with the nbgrader ``grade_id`` and ``points`` of every
+(the notebook's ``## k. ...`` headings, which are Korean with the English in brackets; each
+edition shows its own language) with the nbgrader ``grade_id`` and ``points`` of every
 graded cell, the total, and a link to download the student version. Nothing is typed twice,
 so the book cannot describe an assignment that has changed.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,38 @@ class Assignment:
     @property
     def points(self) -> float:
         return sum(part.points for part in self.parts)
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_LABEL = re.compile(r"^(?:[A-Z]?\d+|[A-Z])\.\s+")
+
+
+def in_language(heading: str, language: str) -> str:
+    """The part of a heading ``Korean (English)`` that an edition in ``language`` shows.
+
+    The notebooks' headings are Korean with the English in brackets:
+    ``4. 서술형 문제 — 직접 채점 (Written question, graded by hand)`` is
+    ``4. Written question, graded by hand`` in the English edition (the part's number comes
+    from the Korean) and ``4. 서술형 문제 — 직접 채점`` in the Korean one. A heading without
+    such brackets, such as ``1. `im2col` ``, is the same in both. ``./run course`` reads
+    titles the same way (``autograder.course.split_title``; a test keeps the two in step).
+    """
+    heading = heading.strip()
+    if heading.endswith(")"):
+        depth = 0
+        for i in range(len(heading) - 1, -1, -1):
+            depth += {")": 1, "(": -1}.get(heading[i], 0)
+            if depth == 0:
+                korean, english = heading[:i].strip(), heading[i + 1 : -1].strip()
+                if _HANGUL.search(korean) and english and not _HANGUL.search(english):
+                    if language == "ko":
+                        return korean
+                    label = _LABEL.match(korean)
+                    if label and not _LABEL.match(english):
+                        return label.group(0) + english
+                    return english
+                break
+    return heading
 
 
 def _source(cell: dict) -> str:
@@ -193,9 +227,10 @@ class AssignmentDirective(SphinxDirective):
         self.env.note_dependency(str(path))
         assignment = read_assignment(path)
 
-        words = WORDS.get((self.env.config.language or "en").split("_")[0], WORDS["en"])
+        language = (self.env.config.language or "en").split("_")[0]
+        words = WORDS.get(language, WORDS["en"])
         intro = nodes.paragraph()
-        intro += nodes.strong("", "", *_inline(assignment.title))
+        intro += nodes.strong("", "", *_inline(in_language(assignment.title, language)))
         total = _points(assignment.points)
         intro += nodes.Text(words["summary"].format(total=total, parts=len(assignment.parts)))
 
@@ -227,7 +262,7 @@ class AssignmentDirective(SphinxDirective):
                     items += nodes.Text(", ")
                 items += nodes.literal(text=grade_id)
                 items += nodes.Text(f" ({_points(points)}{words['by_hand'] if by_hand else ''})")
-            body += row(part.title, items, _points(part.points))
+            body += row(in_language(part.title, language), items, _points(part.points))
         body += row(words["total"], "", total)
         group += body
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from autograder_helpers import copy_course, points, source_notebook, student_notebook
+from autograder_helpers import ASSIGNMENTS, copy_course, points, source_notebook, student_notebook
 from autograder_helpers import write_notebook as save
 
 from autograder.course import REPO, Course
@@ -68,6 +68,32 @@ def test_a_written_answer_is_named_by_its_question() -> None:
     assert part_title(answer, bold) == "C1. Why not always Adam?"
     assert part_title(answer, heading) == "5. Written question (graded by hand)"
     assert part_title(answer, None) == "a9_q"
+
+
+def test_a_bilingual_question_is_named_once_in_korean() -> None:
+    """The English original in the question's <details> block does not add its bold words."""
+    answer = _cell("markdown", "YOUR ANSWER HERE", grade=True, solution=True, grade_id="a4_q")
+    english = "<details><summary>English</summary>\n\n**C1.** **Why not Adam?**\n\n</details>"
+    korean = "**C1.** Adam은 빠릅니다. **왜 늘 Adam을 쓰지는 않을까요?**"
+    bold = _cell("markdown", f"{korean}\n\n{english}")
+    heading = _cell("markdown", f"## 5. 서술형 문제 (Written question)\n\n질문.\n\n{english}")
+    assert part_title(answer, bold) == "C1. 왜 늘 Adam을 쓰지는 않을까요?"
+    assert part_title(answer, heading) == "5. 서술형 문제 (Written question)"
+
+
+def test_the_written_parts_of_the_assignments_have_short_korean_names() -> None:
+    for assignment in ASSIGNMENTS:
+        cells = source_notebook(assignment).cells
+        for before, cell in zip(cells, cells[1:], strict=False):
+            if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("grade"):
+                title = part_title(cell, before)
+                assert re.search("[\uac00-\ud7a3]", title), (assignment, title)
+                english = before.source.split("<details>")[-1]
+                # the English question's bold words (not only a label such as "C1.") stay out
+                bold = [b for b in re.findall(r"\*\*(.+?)\*\*", english, re.S) if len(b) > 4]
+                assert bold, (assignment, "the English question lost its bold words")
+                assert not any(" ".join(b.split()) in title for b in bold), title
+                assert len(title) <= 40, (assignment, title)
 
 
 def test_visible_hints_are_the_assert_messages() -> None:

@@ -85,6 +85,23 @@ def test_course_resolves_assignment_names() -> None:
     assert course.resolve(["03", "backprop", "03_backprop", "cnn"]) == ["03_backprop", "05_cnn"]
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "과제 3 — 계층별 오차역전파 (Assignment 3 — Backpropagation layers)",
+        "과제 3 — 계층별 오차역전파",
+        "계층별 오차역전파",
+        "과제 3",
+        "Assignment 3 — Backpropagation layers",
+        "assignment 3: backpropagation layers",
+        "Backpropagation layers",
+        "Assignment 3",
+    ],
+)
+def test_course_resolves_the_korean_and_english_titles(name: str) -> None:
+    assert Course(REPO / "autograder" / "course").resolve([name]) == ["03_backprop"]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_source_passes_all_tests_with_nbval(assignment: str, tmp_path: Path) -> None:

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from autograder.course import split_title
 from autograder.notebooks import MARKERS, nbgrader_meta, read_notebook
 from autograder.release import secret_lines
 from scripts.book_ext.dlfs_assignments import (
     ANSWER_STUB,
     DOWNLOAD_FOLDER,
+    in_language,
     read_assignment,
     source_notebook,
     student_version,
@@ -74,7 +76,9 @@ def test_parts_and_points_match_the_source(name: str) -> None:
         if nbgrader_meta(c).get("grade"):
             part_of[nbgrader_meta(c)["grade_id"]] = heading
     assert {gid: p.title for p in assignment.parts for gid, _, _ in p.graded} == part_of
-    assert assignment.title.startswith("Assignment ")
+    # headings are Korean, with the English in brackets; each edition shows its own
+    assert in_language(assignment.title, "ko").startswith("과제 ")
+    assert in_language(assignment.title, "en").startswith("Assignment ")
     by_hand = [gid for p in assignment.parts for gid, _, hand in p.graded if hand]
     written = [
         m["grade_id"]
@@ -82,6 +86,41 @@ def test_parts_and_points_match_the_source(name: str) -> None:
         if c.cell_type == "markdown" and (m := nbgrader_meta(c)).get("grade")
     ]
     assert by_hand == written
+
+
+@pytest.mark.parametrize(
+    ("heading", "english", "korean"),
+    [
+        (
+            "과제 3 — 계층별 오차역전파 (Assignment 3 — Backpropagation layers)",
+            "Assignment 3 — Backpropagation layers",
+            "과제 3 — 계층별 오차역전파",
+        ),
+        (
+            "3. Affine 계층 — 완전연결 계층 (The Affine (fully connected) layer)",
+            "3. The Affine (fully connected) layer",
+            "3. Affine 계층 — 완전연결 계층",
+        ),
+        ("A1. SGD와 모멘텀 (SGD and Momentum)", "A1. SGD and Momentum", "A1. SGD와 모멘텀"),
+        ("1. `im2col`", "1. `im2col`", "1. `im2col`"),
+        ("Written question (graded by hand)", *["Written question (graded by hand)"] * 2),
+    ],
+)
+def test_each_edition_shows_its_language_of_a_heading(
+    heading: str, english: str, korean: str
+) -> None:
+    assert in_language(heading, "en") == english
+    assert in_language(heading, "ko") == korean
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_the_book_and_the_grader_split_headings_alike(name: str) -> None:
+    """``./run course`` (autograder.course.split_title) reads the same two titles as the book."""
+    assignment = read_assignment(source_notebook(ROOT, name))
+    for heading in [assignment.title, *(part.title for part in assignment.parts)]:
+        korean, english = split_title(heading)
+        assert in_language(heading, "ko") == korean
+        assert in_language(heading, "en").endswith(english)
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
@@ -120,18 +159,25 @@ def test_chapter_pages_show_the_assignment_and_its_download(book_html: Path) -> 
         html = (book_html / f"{chapter}.html").read_text(encoding="utf-8")
         assignment = read_assignment(source_notebook(ROOT, name))
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))  # what the reader sees
-        assert assignment.title.replace("`", "") in text, chapter
+        assert in_language(assignment.title, "en").replace("`", "") in text, chapter
+        assert in_language(assignment.title, "ko") not in text, chapter
         for part in assignment.parts:
+            title = in_language(part.title, "en")
             # a Markdown code span in a part's heading shows as code, not as backquotes
-            assert part.title.replace("`", "") in text, (chapter, part.title)
+            assert title.replace("`", "") in text, (chapter, title)
             table = html[html.index("dlfs-assignment") :]
             table = table[: table.index("</table>")]
-            for code in part.title.split("`")[1::2]:
-                assert f"`{code}`" not in table, (chapter, part.title)
-                assert f'<span class="pre">{code}</span>' in table, (chapter, part.title)
+            for code in title.split("`")[1::2]:
+                assert f"`{code}`" not in table, (chapter, title)
+                assert f'<span class="pre">{code}</span>' in table, (chapter, title)
             for grade_id, _, _ in part.graded:
                 assert f"{grade_id}</span>" in html, (chapter, grade_id)
         assert f"{assignment.points:g} points in {len(assignment.parts)} parts" in html
+        # the Korean edition shows the Korean title and part names
+        korean = (book_html / "ko" / f"{chapter}.html").read_text(encoding="utf-8")
+        korean = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", korean))
+        for heading in [assignment.title, *(part.title for part in assignment.parts)]:
+            assert in_language(heading, "ko").replace("`", "") in korean, (chapter, heading)
         href = f'href="../{DOWNLOAD_FOLDER}/{name}.ipynb"'
         assert href in html, f"{chapter}: no link to the student version"
         download = book_html / DOWNLOAD_FOLDER / f"{name}.ipynb"
