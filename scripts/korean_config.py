@@ -8,7 +8,7 @@ script changes only what must differ:
 
 - ``language: ko``, the catalogs of ``locales/`` (a copy whose glue roles name their page,
   see :func:`catalogs_for_build`), ``gettext_compact: false``;
-- the title and footer, in Korean;
+- the title, author and footer, in Korean;
 - MathJax: the edition is published in ``_build/html/ko/``, so it uses the English edition's
   copy (``_build/html/mathjax/``) instead of copying it again;
 - the local extensions' folders, relative to where the new file is written.
@@ -33,7 +33,10 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-TITLE = "NumPy로 밑바닥부터 배우는 딥러닝"
+#: The book's title: the same words as the Korean title of its first page (intro.po).
+TITLE = "NumPy로 밑바닥부터 구현하는 딥러닝"
+#: Who wrote it, as the footer says ("{author} 지음": templates/author.html).
+AUTHOR = "dlfs 강의"
 FOOTER = "이 책의 모든 코드 셀은 책을 빌드할 때 실행되었습니다."
 
 
@@ -86,6 +89,7 @@ def korean_config(config: dict[str, Any], out_dir: Path) -> dict[str, Any]:
     """
     new = yaml.safe_load(yaml.safe_dump(config))  # a deep copy
     new["title"] = TITLE
+    new["author"] = AUTHOR
     new.setdefault("html", {})["extra_footer"] = FOOTER
     sphinx = new.setdefault("sphinx", {})
     sphinx["local_extensions"] = {
@@ -117,6 +121,7 @@ def gettext_config(config: dict[str, Any], out_dir: Path) -> dict[str, Any]:
     """
     new = korean_config(config, out_dir)
     new["title"] = config.get("title", "")
+    new["author"] = config.get("author", "")
     new["html"]["extra_footer"] = config.get("html", {}).get("extra_footer", "")
     # The English edition's execution cache: nothing runs when the English book is built.
     new.setdefault("execute", {})["cache"] = str(ROOT / "_build" / ".jupyter_cache")

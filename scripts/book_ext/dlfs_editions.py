@@ -8,7 +8,8 @@ header of every page (the template ``dlfs-language-switch.html``, listed in
 other edition, and announces that page with ``<link rel="alternate" hreflang>``. The links are
 relative, so they work from ``file://`` and on any web server. The page's ``<html lang>``
 comes from Sphinx's ``language`` setting itself. It also translates the captions of the
-table of contents (``_toc.yml``), which Sphinx's own translation step never sees.
+table of contents (``_toc.yml``), which Sphinx's own translation step never sees, and writes
+the footer's author line in the page's language (``templates/author.html``).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def counterpart_url(pagename: str, current: str, other: str) -> str:
 
 
 def _add_templates(app: Sphinx, config: Config) -> None:
-    config.templates_path.append(str(Path(__file__).with_name("templates")))
+    # first, so that templates/author.html replaces the theme's footer component of that name
+    config.templates_path.insert(0, str(Path(__file__).with_name("templates")))
 
 
 def _add_switch(

@@ -271,3 +271,18 @@ def test_korean_table_of_contents_has_the_catalogs_captions(book_html: Path) -> 
         html = (book_html / KOREAN / f"{page}.html").read_text(encoding="utf-8")
         shown = re.findall(r'caption-text">([^<]*)', html)
         assert shown[: len(expected)] == expected, f"ko/{page}: captions {shown}"
+
+
+def test_each_edition_names_the_book_and_its_author_in_its_language(book_html: Path) -> None:
+    """The sidebar's title is the first page's title, and the footer's author line reads in
+    the page's language ("By ..." in English, "... 지음" in Korean, never "으로 ...")."""
+    for edition, author in [("", "By the dlfs course"), (KOREAN, "dlfs 강의 지음")]:
+        html = (book_html / edition / "intro.html").read_text(encoding="utf-8")
+        brand = re.search(r'logo__title">([^<]*)<', html)
+        heading = re.search(r"<h1>([^<]*)<", html)
+        assert brand and heading and brand.group(1).strip() == heading.group(1).strip(), (
+            f"{edition or 'en'}: sidebar title {brand and brand.group(1)!r}, "
+            f"page title {heading and heading.group(1)!r}"
+        )
+        line = re.search(r'class="component-author">\s*([^<]*?)\s*<', html)
+        assert line and line.group(1) == author, f"{edition or 'en'}: {line and line.group(1)!r}"
