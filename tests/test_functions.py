@@ -192,12 +192,12 @@ BAD_INPUTS = {
     "ce_label_range": (
         lambda: cross_entropy_error(np.full((2, 3), 1 / 3), np.array([0, 3])),
         ValueError,
-        r"labels must be in \[0, 3\)",
+        r"expected values in \[0, 3\)",
     ),
     "ce_t_shape": (
         lambda: cross_entropy_error(np.full((2, 3), 1 / 3), np.zeros((2, 2))),
         ValueError,
-        r"one-hot with shape \(2, 3\) or labels with shape \(2,\)",
+        r"labels of shape \(2,\) or one-hot of shape \(2, 3\)",
     ),
     "ce_float_labels": (
         lambda: cross_entropy_error(np.full((2, 3), 1 / 3), np.array([0.0, 1.0])),
@@ -207,7 +207,7 @@ BAD_INPUTS = {
     "ce_y_ndim": (
         lambda: cross_entropy_error(np.zeros((2, 3, 4)), np.zeros(2, dtype=int)),
         ValueError,
-        r"shape \(C,\) or \(N, C\)",
+        r"y must have shape \(N, C\) or \(C,\)",
     ),
     "softmax_scalar": (lambda: softmax(3.0), ValueError, "at least one axis"),
 }

@@ -99,16 +99,31 @@ def check_features(layer: object, x: Any, features: int, min_batch: int = 1) -> 
     return x
 
 
-def check_loss_targets(layer: object, x: np.ndarray, t: Any) -> np.ndarray:
+def check_examples(X: Any, y: Any, who: str) -> tuple[np.ndarray, np.ndarray]:
+    """Examples ``X`` (N, D) with N > 0 and their 0/1 targets ``y`` (N,), as float64 arrays."""
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
+    if X.ndim != 2 or len(X) == 0:
+        raise ValueError(f"{who}: X must have shape (N, D) with N > 0, got {X.shape}")
+    if y.shape != (len(X),):
+        raise ValueError(
+            f"{who}: y must have shape ({len(X)},) to match X {X.shape}, got {y.shape}"
+        )
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError(f"{who}: y must hold only 0 and 1, got {np.unique(y)}")
+    return X, y.astype(np.float64)
+
+
+def check_loss_targets(caller: object, x: np.ndarray, t: Any, name: str = "x") -> np.ndarray:
     """Check scores ``x`` (N, C) or (C,) and targets ``t``; return ``t`` as (N,) or (N, C).
 
     ``t`` holds integer labels of shape (N,) in [0, C) or one-hot rows shaped like ``x``.
-    Labels of shape (N, 1) are accepted with a ``DeprecationWarning``.
+    Labels of shape (N, 1) are accepted with a ``DeprecationWarning``. ``caller`` is the layer
+    (or the name of the function) that checks, ``name`` what it calls ``x``.
     """
-    who = type(layer).__name__
+    who = caller if isinstance(caller, str) else type(caller).__name__
     t = np.asarray(t)
     if x.ndim not in (1, 2):
-        raise ValueError(f"{who}: x must have shape (N, C) or (C,), got {x.shape}")
+        raise ValueError(f"{who}: {name} must have shape (N, C) or (C,), got {x.shape}")
     n, c = (1, x.shape[0]) if x.ndim == 1 else x.shape
     if t.shape == x.shape:
         return t.reshape(n, c)
@@ -123,7 +138,7 @@ def check_loss_targets(layer: object, x: np.ndarray, t: Any) -> np.ndarray:
     if t.shape != x.shape[:-1] and t.shape != (n,):
         raise ValueError(
             f"{who}: t must be labels of shape {x.shape[:-1]} or one-hot of shape {x.shape} "
-            f"(expected for x.shape={x.shape}), got t.shape={t.shape}"
+            f"(expected for {name}.shape={x.shape}), got t.shape={t.shape}"
         )
     labels = t.reshape(n)
     if not np.issubdtype(labels.dtype, np.integer):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dlfs._checks import check_loss_targets
+
 __all__ = [
     "step_function",
     "sigmoid",
@@ -234,28 +236,10 @@ def cross_entropy_error(y: ArrayLike, t: ArrayLike) -> float:
         Mean loss per sample.
     """
     y_arr = _float_array(y)
-    t_arr = np.asarray(t)
-    if y_arr.ndim not in (1, 2):
-        raise ValueError(
-            f"cross_entropy_error: y must have shape (C,) or (N, C), got {y_arr.shape}"
-        )
-    if y_arr.ndim == 1:
-        y_arr = y_arr.reshape(1, -1)
-        t_arr = t_arr.reshape(1, -1) if t_arr.shape == (y_arr.size,) else t_arr.reshape(-1)
-    n, c = y_arr.shape
-    if t_arr.shape == y_arr.shape:
+    t_arr = check_loss_targets("cross_entropy_error", y_arr, t, name="y")
+    n = len(t_arr)
+    y_arr = y_arr.reshape(n, -1)  # one sample (C,) becomes a batch of one
+    if t_arr.ndim == 2:  # one-hot (or soft) targets: every class counts
         return -float(np.sum(t_arr * np.log(y_arr + CROSS_ENTROPY_DELTA))) / n
-    if t_arr.shape != (n,):
-        raise ValueError(
-            f"cross_entropy_error: t must be one-hot with shape {y_arr.shape} or labels with "
-            f"shape ({n},), got shape {np.asarray(t).shape}"
-        )
-    if not np.issubdtype(t_arr.dtype, np.integer):
-        raise TypeError(f"cross_entropy_error: labels t must be integers, got dtype {t_arr.dtype}")
-    if n and (t_arr.min() < 0 or t_arr.max() >= c):
-        raise ValueError(
-            f"cross_entropy_error: labels must be in [0, {c}) for {c} classes, "
-            f"got values from {t_arr.min()} to {t_arr.max()}"
-        )
-    picked = y_arr[np.arange(n), t_arr]
+    picked = y_arr[np.arange(n), t_arr]  # labels: the probability given to the correct class
     return -float(np.sum(np.log(picked + CROSS_ENTROPY_DELTA))) / n

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dlfs._checks import int_at_least, positive_number
+from dlfs._checks import check_examples, int_at_least, positive_number
 from dlfs.functions import step_function
 
 __all__ = ["AND", "NAND", "OR", "XOR", "Perceptron"]
@@ -112,17 +112,7 @@ class Perceptron:
         Perceptron
             ``self``, so that ``Perceptron().fit(X, y).predict(X)`` works.
         """
-        X = np.asarray(X, dtype=np.float64)
-        y = np.asarray(y)
-        if X.ndim != 2 or len(X) == 0:
-            raise ValueError(f"Perceptron.fit: X must have shape (N, D) with N > 0, got {X.shape}")
-        if y.shape != (len(X),):
-            raise ValueError(
-                f"Perceptron.fit: y must have shape ({len(X)},) to match X {X.shape}, got {y.shape}"
-            )
-        if not np.isin(y, (0, 1)).all():
-            raise ValueError(f"Perceptron.fit: y must hold only 0 and 1, got {np.unique(y)}")
-        y = y.astype(np.float64)
+        X, y = check_examples(X, y, "Perceptron.fit")
         # Small random start; the rule itself would also work from zeros.
         w = 0.01 * self.rng.standard_normal(X.shape[1:])
         b = 0.0

@@ -72,3 +72,16 @@ def test_shown_object_exists_and_fits_one_screen(page: str, source: Path, name: 
         f"{MAX_LINES} lines with its docstring. Shorten it, move speed-ups to a twin the book "
         f"does not show, or show its methods one at a time (:pyobject: {name}.method)."
     )
+
+
+@pytest.mark.parametrize(("page", "source", "name"), SHOWN, ids=[f"{c}:{n}" for c, _, n in SHOWN])
+def test_shown_object_checks_its_arguments_in_one_place(page: str, source: Path, name: str) -> None:
+    """A listing is the algorithm: its argument checks are one call at the top (a helper of
+    ``dlfs._checks``), or at most one ``raise``, not a run of ``if ...: raise`` blocks."""
+    node = find_object(ast.parse(source.read_text(encoding="utf-8")), name)
+    assert node is not None
+    raises = [r.lineno for r in ast.walk(node) if isinstance(r, ast.Raise)]
+    assert len(raises) <= 1, (
+        f"{page} shows {name} ({source.name}) with {len(raises)} raise statements (lines "
+        f"{raises}); move its checks into one call of a helper in dlfs/_checks.py"
+    )
