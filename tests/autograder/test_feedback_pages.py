@@ -27,6 +27,7 @@ from autograder.feedback import (
     visible_hints,
 )
 from autograder.grade import autograde
+from autograder.messages import language
 from autograder.notebooks import nbgrader_meta
 
 ASSIGNMENT = "03_backprop"
@@ -112,6 +113,30 @@ assert np.all(dx == dx), "no nan " + "please"
         "no nan please",
     ]
     assert visible_hints("def broken(:\n") == []
+
+
+def test_visible_hints_of_korean_first_messages_speak_the_feedback_language() -> None:
+    source = """
+assert np.isclose(price, 220.0), (
+    f"순전파: 100 * 2 * 1.1은 220이어야 하는데 {price}입니다 "
+    f"(forward: 100 * 2 * 1.1 should be 220, got {price})"
+)
+assert ok, "Relu.forward에서 입력을 수정하면 안 됩니다 (Relu.forward must not modify its input)"
+assert np.allclose(dx, expected), f"expected\\n{expected}\\ngot\\n{dx}\\n(did you divide by N?)"
+"""
+    assert visible_hints(source, "ko") == [
+        "순전파: 100 * 2 * 1.1은 220이어야 하는데 …입니다",
+        "Relu.forward에서 입력을 수정하면 안 됩니다",
+        "expected … got … (did you divide by N?)",
+    ]
+    assert visible_hints(source, "en") == [
+        "forward: 100 * 2 * 1.1 should be 220, got …",
+        "Relu.forward must not modify its input",
+        "expected … got … (did you divide by N?)",
+    ]
+    with language("ko"):
+        assert visible_hints(source) == visible_hints(source, "ko")
+    assert visible_hints(source) == visible_hints(source, "en")
 
 
 def test_an_ungraded_cell_that_imports_a_stubbed_module_gets_one_line() -> None:
@@ -226,7 +251,8 @@ def test_a_failed_part_keeps_the_visible_tests_hint(feedback: Feedback) -> None:
     markup = feedback.html("partial")
     hints = re.findall(r'<div class="dlfs-hint">(.*?)</div>', markup, re.S)
     assert len(hints) == 1, "one failed part, one block of hints"
-    assert "(did you divide by the batch size N?)" in html_text(hints[0])
+    assert "did you divide by the batch size N?" in html_text(hints[0])
+    assert not re.search(r"[\uac00-\ud7a3]", html_text(hints[0])), "the English of the hints"
     assert '<div class="dlfs-hint">' not in feedback.html("full")
 
 
