@@ -354,7 +354,7 @@ def test_a_korean_course_gives_korean_feedback(korean: Feedback) -> None:
         "SoftmaxWithLoss.backward의 dx (N=7, K=4, 레이블): 수치 미분으로 구한 기울기와 "
         "다릅니다 (상대 오차"
     ) in cells
-    assert "공개 테스트의 힌트" in cells and "(did you divide by the batch size N?)" in cells
+    assert "공개 테스트의 힌트" in cells and "배치 크기 N으로 나눴나요?" in cells
     assert "채점할 때 실행하지 않았습니다: 이 셀은 dlfs.layers을(를) import하는데" in cells
     assert "채점 셀: a3_add" in cells and "점수: 0.0 / 2.0 (맨 위로)" in cells
     lines = {line.strip() for line in cells.splitlines()}
