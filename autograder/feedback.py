@@ -39,8 +39,8 @@ from nbformat.notebooknode import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
-from autograder.course import Course, CourseError
-from autograder.messages import configured_language, file_language, language, tr
+from autograder.course import Course, CourseError, split_title
+from autograder.messages import configured_language, current, file_language, language, tr
 from autograder.notebooks import NotebookError, read_notebook, region_lines
 from autograder.release import secret_lines
 
@@ -175,12 +175,14 @@ def _message_text(node: ast.expr | None) -> str:
     return ""
 
 
-def visible_hints(source: str) -> list[str]:
+def visible_hints(source: str, lang: str | None = None) -> list[str]:
     """The messages of the ``assert`` statements in a (visible) test cell, in order.
 
     Values only known when the test runs are shown as "…": these are the hints a student
-    sees in Jupyter when that assert fails.
+    sees in Jupyter when that assert fails. A message written ``Korean (English)`` gives the
+    part in ``lang`` (by default the language the feedback speaks).
     """
+    part = 0 if (lang or current()) == "ko" else 1
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -188,7 +190,7 @@ def visible_hints(source: str) -> list[str]:
     hints = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Assert):
-            text = _one_line(_message_text(node.msg))
+            text = _one_line(split_title(_message_text(node.msg))[part])
             if text.strip(" …") and text not in hints:
                 hints.append(text)
     return hints

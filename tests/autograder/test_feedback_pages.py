@@ -27,6 +27,7 @@ from autograder.feedback import (
     visible_hints,
 )
 from autograder.grade import autograde
+from autograder.messages import language
 from autograder.notebooks import nbgrader_meta
 
 ASSIGNMENT = "03_backprop"
@@ -112,6 +113,30 @@ assert np.all(dx == dx), "no nan " + "please"
         "no nan please",
     ]
     assert visible_hints("def broken(:\n") == []
+
+
+def test_visible_hints_of_korean_first_messages_speak_the_feedback_language() -> None:
+    source = """
+assert np.isclose(price, 220.0), (
+    f"순전파: 100 * 2 * 1.1은 220이어야 하는데 {price}입니다 "
+    f"(forward: 100 * 2 * 1.1 should be 220, got {price})"
+)
+assert ok, "Relu.forward에서 입력을 수정하면 안 됩니다 (Relu.forward must not modify its input)"
+assert np.allclose(dx, expected), f"expected\\n{expected}\\ngot\\n{dx}\\n(did you divide by N?)"
+"""
+    assert visible_hints(source, "ko") == [
+        "순전파: 100 * 2 * 1.1은 220이어야 하는데 …입니다",
+        "Relu.forward에서 입력을 수정하면 안 됩니다",
+        "expected … got … (did you divide by N?)",
+    ]
+    assert visible_hints(source, "en") == [
+        "forward: 100 * 2 * 1.1 should be 220, got …",
+        "Relu.forward must not modify its input",
+        "expected … got … (did you divide by N?)",
+    ]
+    with language("ko"):
+        assert visible_hints(source) == visible_hints(source, "ko")
+    assert visible_hints(source) == visible_hints(source, "en")
 
 
 def test_an_ungraded_cell_that_imports_a_stubbed_module_gets_one_line() -> None:
@@ -226,7 +251,8 @@ def test_a_failed_part_keeps_the_visible_tests_hint(feedback: Feedback) -> None:
     markup = feedback.html("partial")
     hints = re.findall(r'<div class="dlfs-hint">(.*?)</div>', markup, re.S)
     assert len(hints) == 1, "one failed part, one block of hints"
-    assert "(did you divide by the batch size N?)" in html_text(hints[0])
+    assert "did you divide by the batch size N?" in html_text(hints[0])
+    assert not re.search(r"[\uac00-\ud7a3]", html_text(hints[0])), "the English of the hints"
     assert '<div class="dlfs-hint">' not in feedback.html("full")
 
 
@@ -328,7 +354,7 @@ def test_a_korean_course_gives_korean_feedback(korean: Feedback) -> None:
         "SoftmaxWithLoss.backward의 dx (N=7, K=4, 레이블): 수치 미분으로 구한 기울기와 "
         "다릅니다 (상대 오차"
     ) in cells
-    assert "공개 테스트의 힌트" in cells and "(did you divide by the batch size N?)" in cells
+    assert "공개 테스트의 힌트" in cells and "배치 크기 N으로 나눴나요?" in cells
     assert "채점할 때 실행하지 않았습니다: 이 셀은 dlfs.layers을(를) import하는데" in cells
     assert "채점 셀: a3_add" in cells and "점수: 0.0 / 2.0 (맨 위로)" in cells
     lines = {line.strip() for line in cells.splitlines()}

@@ -1,15 +1,20 @@
 """The assignment notebooks speak Korean first: every Markdown cell of a source (instructions,
 questions and the model answers of the written questions) has its Korean text, then the
-English original folded away in a ``<details>`` block, so a new cell cannot be English only."""
+English original folded away in a ``<details>`` block, so a new cell cannot be English only.
+The visible tests speak Korean first too: each message a student sees when one fails, or when
+all pass, is Korean with the English after it in brackets."""
 
 from __future__ import annotations
 
+import ast
 import re
 
 import pytest
 from autograder_helpers import ASSIGNMENTS, source_notebook
 
 from autograder.course import split_title
+from autograder.hidden_tests import BEGIN
+from autograder.notebooks import nbgrader_meta
 
 ENGLISH = "<details><summary>English</summary>"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -20,6 +25,39 @@ CELLS = {
     for cell in source_notebook(assignment).cells
     if cell.cell_type == "markdown"
 }
+
+VISIBLE_TESTS = {
+    f"{assignment}:{cell.get('id')}": cell.source.split(BEGIN)[0]
+    for assignment in ASSIGNMENTS
+    for cell in source_notebook(assignment).cells
+    if cell.cell_type == "code"
+    and nbgrader_meta(cell).get("grade")
+    and not nbgrader_meta(cell).get("solution")
+}
+
+
+def _literal(node: ast.expr | None) -> str | None:
+    """The text of a string or f-string literal (fields as ``{}``), else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    return None
+
+
+def _messages(source: str) -> list[str | None]:
+    """What a visible test says: its assert messages, the messages of the ``AssertionError``
+    it raises (None for one that is not a literal) and the literal strings it prints."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Assert):
+            found.append(_literal(node.msg))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id == "AssertionError":
+                found += [_literal(arg) for arg in node.args]
+            elif node.func.id == "print":
+                found += [text for arg in node.args if (text := _literal(arg)) is not None]
+    return found
 
 
 def test_every_assignment_has_instructions() -> None:
@@ -62,3 +100,19 @@ def test_the_title_is_korean_with_the_english_in_brackets(assignment: str) -> No
     number = int(assignment.split("_")[0])
     assert korean.startswith(f"과제 {number} — "), title
     assert english.startswith(f"Assignment {number} — "), title
+
+
+def test_every_assignment_has_visible_tests() -> None:
+    assert len(VISIBLE_TESTS) >= 6 * 3, sorted(VISIBLE_TESTS)
+
+
+@pytest.mark.parametrize("name", VISIBLE_TESTS)
+def test_visible_test_messages_are_korean_then_english(name: str) -> None:
+    """``assert ok, f"... 220이어야 하는데 {price}입니다 (should be 220, got {price})"``."""
+    messages = _messages(VISIBLE_TESTS[name])
+    passed = [text for text in messages if text and "공개 테스트 통과" in text]
+    assert passed, f"{name}: no success print"
+    for text in messages:
+        assert text is not None, f"{name}: a message that is not a string literal"
+        korean, english = split_title(text)
+        assert korean != english, f"{name}: not Korean with the English in brackets: {text!r}"
