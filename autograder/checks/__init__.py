@@ -246,6 +246,15 @@ def _strip_magics(source: str) -> str:
 # helpers for writing checks
 
 
+def _require_shape(actual: np.ndarray, shape: tuple[int, ...], what: str) -> None:
+    """CheckFailed unless ``actual`` has ``shape``."""
+    if actual.shape != shape:
+        got = actual.shape
+        raise CheckFailed(
+            tr("{what} should have shape {shape}, got {got}", what=what, shape=shape, got=got)
+        )
+
+
 def array(
     value: object,
     what: str,
@@ -284,15 +293,8 @@ def array(
             )
         )
     result = np.asarray(value, dtype=np.float64)
-    if shape is not None and result.shape != tuple(shape):
-        raise CheckFailed(
-            tr(
-                "{what} should have shape {shape}, got {got}",
-                what=what,
-                shape=tuple(shape),
-                got=result.shape,
-            )
-        )
+    if shape is not None:
+        _require_shape(result, tuple(shape), what)
     if finite and not np.all(np.isfinite(result)):
         raise CheckFailed(tr("{what} contains nan or inf", what=what))
     return result
@@ -302,15 +304,7 @@ def close(
     actual: np.ndarray, expected: np.ndarray, what: str, *, rtol: float = 1e-6, atol: float = 1e-8
 ) -> None:
     """CheckFailed unless ``actual`` matches ``expected`` (shapes already checked)."""
-    if actual.shape != expected.shape:
-        raise CheckFailed(
-            tr(
-                "{what} should have shape {shape}, got {got}",
-                what=what,
-                shape=expected.shape,
-                got=actual.shape,
-            )
-        )
+    _require_shape(actual, expected.shape, what)
     if not np.allclose(actual, expected, rtol=rtol, atol=atol):
         worst = np.unravel_index(np.argmax(np.abs(actual - expected)), actual.shape)
         raise CheckFailed(
@@ -372,15 +366,7 @@ def gradient_matches(
     than to each entry: a central difference cannot resolve an entry that is nearly 0
     relative to itself. ``hint`` is added to the message.
     """
-    if actual.shape != expected.shape:
-        raise CheckFailed(
-            tr(
-                "{what} should have shape {shape}, got {got}",
-                what=what,
-                shape=expected.shape,
-                got=actual.shape,
-            )
-        )
+    _require_shape(actual, expected.shape, what)
     err = rel_error(actual, expected)
     if not err < tol:
         raise CheckFailed(
