@@ -27,7 +27,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["REPO", "Course", "CourseError", "NbgraderRun", "split_title"]
+from dlfs.i18n import split_bilingual
+
+__all__ = ["REPO", "Course", "CourseError", "NbgraderRun"]
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_COURSE_DIR = REPO / "autograder" / "course"
@@ -394,34 +396,10 @@ def _words(text: str) -> str:
     return " ".join(str(int(w)) if w.isdigit() else w for w in words)
 
 
-def split_title(title: str) -> tuple[str, str]:
-    """The Korean and the English of a heading ``Korean (English)``.
-
-    ``과제 3 — 계층별 오차역전파 (Assignment 3 — Backpropagation layers)`` gives
-    ``("과제 3 — 계층별 오차역전파", "Assignment 3 — Backpropagation layers")``. A heading
-    without Hangul before a final bracket (English only, or the same in both languages) is
-    returned twice.
-    """
-    title = title.strip()
-    if title.endswith(")"):
-        depth = 0
-        for i in range(len(title) - 1, -1, -1):
-            depth += {")": 1, "(": -1}.get(title[i], 0)
-            if depth == 0:
-                korean, english = title[:i].strip(), title[i + 1 : -1].strip()
-                if _HANGUL.search(korean) and english and not _HANGUL.search(english):
-                    return korean, english
-                break
-    return title, title
-
-
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
 def _spellings(assignment: str, title: str) -> set[str]:
     number, _, rest = assignment.partition("_")
     found = {_words(assignment), _words(number), _words(rest)}
-    for text in {title, *split_title(title)} - {""}:
+    for text in {title, *split_bilingual(title)} - {""}:
         # the whole title, and what comes before and after its dash or colon
         found |= {_words(text), *map(_words, re.split(r"\s+[—–:-]\s+|:\s*", text, maxsplit=1))}
     return found - {""}

@@ -33,13 +33,14 @@ from pathlib import Path
 from typing import Any
 
 import nbgrader
+from dlfs.i18n import split_bilingual
 from nbconvert.exporters import HTMLExporter
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
-from autograder.course import Course, CourseError, split_title
+from autograder.course import Course, CourseError
 from autograder.messages import configured_language, current, file_language, language, tr
 from autograder.notebooks import NotebookError, read_notebook, region_lines
 from autograder.release import secret_lines
@@ -190,7 +191,7 @@ def visible_hints(source: str, lang: str | None = None) -> list[str]:
     hints = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Assert):
-            text = _one_line(split_title(_message_text(node.msg))[part])
+            text = _one_line(split_bilingual(_message_text(node.msg))[part])
             if text.strip(" …") and text not in hints:
                 hints.append(text)
     return hints

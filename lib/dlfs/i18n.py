@@ -23,8 +23,16 @@ with mathtext, which has no Hangul.
 from __future__ import annotations
 
 import os
+import re
 
-__all__ = ["LANGUAGES", "LANGUAGE_ENV", "get_language", "set_language", "tr"]
+__all__ = [
+    "LANGUAGES",
+    "LANGUAGE_ENV",
+    "get_language",
+    "set_language",
+    "split_bilingual",
+    "tr",
+]
 
 #: The environment variable that chooses the language of plots.
 LANGUAGE_ENV = "DLFS_LANG"
@@ -116,6 +124,38 @@ def tr(english: str, korean: str) -> str:
         return english
     _need_hangul_font()
     return korean
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def split_bilingual(text: str) -> tuple[str, str]:
+    """The Korean and the English of a text written ``Korean (English)``.
+
+    The course writes its assignments' headings and test messages that way. A text without
+    Hangul before a final bracket, or with Hangul inside it, is the same in both languages
+    and comes back twice.
+
+    Examples
+    --------
+    >>> split_bilingual("과제 3 — 계층별 오차역전파 (Assignment 3 — Backpropagation layers)")
+    ('과제 3 — 계층별 오차역전파', 'Assignment 3 — Backpropagation layers')
+    >>> split_bilingual("3. Affine 계층 (The Affine (fully connected) layer)")
+    ('3. Affine 계층', 'The Affine (fully connected) layer')
+    >>> split_bilingual("1. `im2col`")
+    ('1. `im2col`', '1. `im2col`')
+    """
+    text = text.strip()
+    if text.endswith(")"):
+        depth = 0
+        for i in range(len(text) - 1, -1, -1):
+            depth += {")": 1, "(": -1}.get(text[i], 0)
+            if depth == 0:
+                korean, english = text[:i].strip(), text[i + 1 : -1].strip()
+                if _HANGUL.search(korean) and english and not _HANGUL.search(english):
+                    return korean, english
+                break
+    return text, text
 
 
 # The Korean edition of the book sets DLFS_LANG=ko: its figures need the Hangul font from the

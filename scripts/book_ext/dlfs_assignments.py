@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dlfs.i18n import split_bilingual
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
@@ -83,7 +84,6 @@ class Assignment:
         return sum(part.points for part in self.parts)
 
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _LABEL = re.compile(r"^(?:[A-Z]?\d+|[A-Z])\.\s+")
 
 
@@ -95,24 +95,15 @@ def in_language(heading: str, language: str) -> str:
     ``4. Written question, graded by hand`` in the English edition (the part's number comes
     from the Korean) and ``4. 서술형 문제 — 직접 채점`` in the Korean one. A heading without
     such brackets, such as ``1. `im2col` ``, is the same in both. ``./run course`` reads
-    titles the same way (``autograder.course.split_title``; a test keeps the two in step).
+    titles with the same :func:`dlfs.i18n.split_bilingual`.
     """
-    heading = heading.strip()
-    if heading.endswith(")"):
-        depth = 0
-        for i in range(len(heading) - 1, -1, -1):
-            depth += {")": 1, "(": -1}.get(heading[i], 0)
-            if depth == 0:
-                korean, english = heading[:i].strip(), heading[i + 1 : -1].strip()
-                if _HANGUL.search(korean) and english and not _HANGUL.search(english):
-                    if language == "ko":
-                        return korean
-                    label = _LABEL.match(korean)
-                    if label and not _LABEL.match(english):
-                        return label.group(0) + english
-                    return english
-                break
-    return heading
+    korean, english = split_bilingual(heading)
+    if language == "ko" or korean == english:
+        return korean
+    label = _LABEL.match(korean)
+    if label and not _LABEL.match(english):
+        return label.group(0) + english
+    return english
 
 
 def _source(cell: dict) -> str:

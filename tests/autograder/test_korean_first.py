@@ -11,8 +11,8 @@ import re
 
 import pytest
 from autograder_helpers import ASSIGNMENTS, source_notebook
+from dlfs.i18n import split_bilingual
 
-from autograder.course import split_title
 from autograder.hidden_tests import BEGIN
 from autograder.notebooks import nbgrader_meta
 
@@ -96,7 +96,7 @@ def test_the_title_is_korean_with_the_english_in_brackets(assignment: str) -> No
         for line in source_notebook(assignment).cells[0].source.splitlines()
         if line.startswith("# ")
     )
-    korean, english = split_title(title)
+    korean, english = split_bilingual(title)
     number = int(assignment.split("_")[0])
     assert korean.startswith(f"과제 {number} — "), title
     assert english.startswith(f"Assignment {number} — "), title
@@ -114,5 +114,5 @@ def test_visible_test_messages_are_korean_then_english(name: str) -> None:
     assert passed, f"{name}: no success print"
     for text in messages:
         assert text is not None, f"{name}: a message that is not a string literal"
-        korean, english = split_title(text)
+        korean, english = split_bilingual(text)
         assert korean != english, f"{name}: not Korean with the English in brackets: {text!r}"

@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
+from dlfs.i18n import split_bilingual
 
-from autograder.course import split_title
 from autograder.notebooks import MARKERS, nbgrader_meta, read_notebook
 from autograder.release import secret_lines
 from scripts.book_ext.dlfs_assignments import (
@@ -115,10 +115,10 @@ def test_each_edition_shows_its_language_of_a_heading(
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_the_book_and_the_grader_split_headings_alike(name: str) -> None:
-    """``./run course`` (autograder.course.split_title) reads the same two titles as the book."""
+    """``./run course`` (dlfs.i18n.split_bilingual) reads the same two titles as the book."""
     assignment = read_assignment(source_notebook(ROOT, name))
     for heading in [assignment.title, *(part.title for part in assignment.parts)]:
-        korean, english = split_title(heading)
+        korean, english = split_bilingual(heading)
         assert in_language(heading, "ko") == korean
         assert in_language(heading, "en").endswith(english)
 
