@@ -45,6 +45,7 @@ from autograder.names import (
     mentioned_assignment,
     name_words,
     script,
+    site_name,
     student_name,
     tokens,
 )
@@ -76,6 +77,7 @@ class CollectEntry:
     path: Path | None = None
     name: str = ""  # the student's name as the file or folder gives it
     number: str = ""  # the student number the file or folder gives
+    account: str = ""  # the course site's number for the student, in its download's layout
 
     def row(self) -> dict[str, str]:
         return {
@@ -278,6 +280,12 @@ class _Matcher:
         entry = CollectEntry(source=file.rel, mtime=file.mtime, path=file.path)
         dirs = [Path(*rel.parts[: i + 1]).as_posix() for i in range(len(rel.parts) - 1)]
         stem = re.sub(r"\.ipynb$", "", rel.name, flags=re.IGNORECASE)
+        site = site_name(stem)
+        if site is not None and site.attempt:  # the site's time of the attempt orders them
+            try:
+                entry.mtime = dt.datetime.strptime(site.attempt, "%Y-%m-%d-%H-%M-%S").timestamp()
+            except ValueError:
+                pass
         folder_says = self.assignment_folder(rel.parts[-2]) if dirs else None
         # the student's folder: <student>/<assignment>/<file> or <student>/<file>
         owner = dirs[-2] if folder_says and len(dirs) >= 2 else None
@@ -287,8 +295,11 @@ class _Matcher:
             owner = None
         from_file = student_name(stem, self.assignments)
         found = from_file
+        if site is not None:
+            entry.account = site.account
         if owner is not None:
             folder = Path(owner).name
+            entry.account = getattr(site_name(folder), "account", "")
             found = student_name(folder, self.assignments)
             if is_id(folder, self.assignments):
                 found.name = normalise_student(folder)  # as given: keep its digits, . and -
@@ -455,6 +466,7 @@ def collect(
                 entries.append(entry)
         if roster is None and not matcher.forced:
             _numbers_for_names(entries)
+            _tell_apart_namesakes(entries)
         if not matcher.forced:  # --student: the instructor says whose they all are
             _check_people(entries)
         _resolve_duplicates(entries)
@@ -474,6 +486,25 @@ def _numbers_for_names(entries: list[CollectEntry]) -> None:
         if not e.status and not e.number and len(numbers.get(e.name, ())) == 1:
             (e.student,) = numbers[e.name]
             e.notes.append(f"student number {e.student} taken from another file of {e.name}")
+
+
+def _tell_apart_namesakes(entries: list[CollectEntry]) -> None:
+    """Two students of one name in a site's download get ids with the site's number for them.
+
+    Moodle and Canvas name each file after the student's name and number on the site; the
+    same name under two numbers is two people (두 명의 김민준), not two uploads of one.
+    """
+    accounts: dict[str, set[str]] = {}
+    for e in entries:
+        if e.account and e.student and not e.number and not e.status:
+            accounts.setdefault(e.student, set()).add(e.account)
+    for e in entries:
+        if e.account and not e.number and not e.status and len(accounts.get(e.student, ())) > 1:
+            e.notes.append(
+                f"{len(accounts[e.student])} students named {e.student} in the download: "
+                f"told apart by the course site's number for them, {e.account}"
+            )
+            e.student = f"{e.student}_{e.account}"
 
 
 def _check_people(entries: list[CollectEntry]) -> None:

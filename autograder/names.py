@@ -8,6 +8,17 @@ Hangul is kept as it is, Latin letters are lower-cased, words are joined by ``_`
 ``Park Seoyeon`` is ``park_seoyeon`` and ``박서준`` stays ``박서준`` (nbgrader, its gradebook
 and the file system take any Unicode letter in a student id).
 
+The bulk downloads of three course-site systems name files in a fixed layout, which is read
+as such (:func:`site_name`), so that the site's own numbers are never taken for a student's:
+
+* Moodle: ``박서준_1834521_assignsubmission_file_03_backprop.ipynb``, or a folder
+  ``박서준_1834521_assignsubmission_file_/`` (the full name, then a participant number that
+  differs from one assignment to the next; ``Participant 1834521`` under blind marking);
+* Canvas: ``parkseojun_48213_10345678_03_backprop.ipynb`` (the login name, ``_late``, the user
+  id, the id of the attachment, then the student's own file name);
+* Blackboard: ``과제 3_2021123456_attempt_2026-12-01-10-30-00_03_backprop.ipynb`` (the
+  assignment's title, the user name, and the time of the attempt, which orders resubmissions).
+
 A roster (``--roster FILE.csv``, the student list a course site exports: student number,
 name, optional e-mail) turns names into student numbers.
 """
@@ -26,6 +37,7 @@ from autograder.course import CourseError
 
 __all__ = [
     "Roster",
+    "SiteName",
     "StudentName",
     "is_id",
     "is_wrapper",
@@ -33,6 +45,7 @@ __all__ = [
     "name_key",
     "name_words",
     "script",
+    "site_name",
     "student_name",
     "tokens",
 ]
@@ -61,6 +74,45 @@ WRAPPER_WORDS = {
 }  # fmt: skip
 
 
+@dataclass(frozen=True)
+class SiteName:
+    """A file or folder name in the layout of a course site's bulk download."""
+
+    who: str  # the part that names the student: a full name, a login or a user name
+    rest: str  # the assignment's title and the student's own file name, as given
+    account: str = ""  # the site's number for the student (Moodle, Canvas)
+    attempt: str = ""  # when the site says it was handed in, "YYYY-MM-DD-HH-MM-SS"
+
+
+_MOODLE = re.compile(
+    r"^(?P<who>.+?)_(?P<id>\d+)_assign(?:submission|feedback)_[a-z]+_?(?P<rest>.*)$"
+)
+_CANVAS = re.compile(r"^(?P<who>[^\W_]+)(?:_late)?_(?P<id>\d+)_\d{5,}_(?P<rest>.+)$", re.IGNORECASE)
+_BLACKBOARD = re.compile(
+    r"^(?P<title>.+?)_(?P<who>[^_]+)_attempt_(?P<at>\d{4}(?:-\d\d){5})(?:_(?P<rest>.*))?$"
+)
+_BLIND = re.compile(r"(?:participant|참가자)\s*(\d+)", re.IGNORECASE)
+
+
+def site_name(name: str) -> SiteName | None:
+    """The parts of ``name`` when it is laid out as a Moodle, Canvas or Blackboard download.
+
+    >>> site_name("Park Seoyeon_1834530_assignsubmission_file_backprop (1)")
+    SiteName(who='Park Seoyeon', rest='backprop (1)', account='1834530', attempt='')
+    >>> site_name("2021123456_박서준_과제3") is None
+    True
+    """
+    name = unicodedata.normalize("NFC", name)
+    if found := _MOODLE.match(name):
+        return SiteName(found["who"], found["rest"], found["id"])
+    if found := _BLACKBOARD.match(name):
+        title = f"{found['title']} {found['rest'] or ''}"
+        return SiteName(found["who"], title, attempt=found["at"])
+    if found := _CANVAS.match(name):
+        return SiteName(found["who"], found["rest"], found["id"])
+    return None
+
+
 def tokens(text: str) -> list[str]:
     """The words of a name: runs of letters (any script) or of digits, lower case, NFC.
 
@@ -77,6 +129,9 @@ def name_words(name: str, assignments: Sequence[str] = ()) -> list[str]:
     ``backprop2`` (a site's word or an assignment's title, then a number) are two.
     """
     titles = {w for a in assignments for w in tokens(a.partition("_")[2])}
+    site = site_name(name)
+    if site is not None:  # the site's numbers and dates are neither names nor assignments
+        name = f"{site.who} {site.rest}"
     text = unicodedata.normalize("NFC", re.sub(r"\s*\(\d+\)\s*$", "", name)).lower()
     words: list[str] = []
     for chunk in re.split(r"[\W_]+", text):
@@ -146,7 +201,15 @@ def student_name(text: str, assignments: list[str]) -> StudentName:
 
     >>> student_name("2021123456_박서준_과제3 (1)", ["03_backprop"])
     StudentName(number='2021123456', name='박서준')
+
+    In a course site's layout (:func:`site_name`) only the part that names the student counts:
+    the student's own file name after it may hold anything.
     """
+    site = site_name(text)
+    if site is not None:
+        text = site.who
+        if blind := _BLIND.fullmatch(text.strip()):  # Moodle's blind marking
+            return StudentName(name=f"participant_{blind.group(1)}")
     words = name_words(text, assignments)
     _, used, _ = mentioned_assignment(words, assignments)
     found = StudentName()
@@ -171,6 +234,8 @@ def is_id(folder: str, assignments: list[str]) -> bool:
     name in it is read as in a file name.
     """
     if not re.fullmatch(r"[\w.-]+", unicodedata.normalize("NFC", folder)):
+        return False
+    if site_name(folder) is not None:
         return False
     words = name_words(folder, assignments)
     if set(words) & SITE_WORDS or any(STUDENT_NUMBER.match(w) for w in words):

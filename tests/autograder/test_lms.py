@@ -319,3 +319,73 @@ def test_grade_before_generate_writes_nothing(course: Course, tmp_path: Path, ca
     err = capsys.readouterr().err
     assert f"run `./run course generate 03_backprop --course-dir {course.root}` first" in err
     assert not course.root.exists()
+
+
+# The bulk downloads of Moodle, Canvas and Blackboard: the site's own numbers (a Moodle
+# participant number changes from one assignment to the next, a Canvas attachment id with
+# every upload) must never become a student's id.
+MOODLE = [
+    Entry("박서준_1834521_assignsubmission_file_/03_backprop.ipynb", notebook("박서준"), "cp949"),
+    Entry("박서윤_1834522_assignsubmission_file_/과제3_박서윤.ipynb", notebook("박서윤"), "cp949"),
+    Entry("김민준_1834523_assignsubmission_file_/03_backprop.ipynb", notebook("김민준 a"), "cp949"),
+    Entry("김민준_1834529_assignsubmission_file_/backprop.ipynb", notebook("김민준 b"), "cp949"),
+    Entry("김민준_1834523_assignsubmission_onlinetext_/onlinetext.html", b"<p>see file</p>"),
+    Entry("Park Seoyeon_1834530_assignsubmission_file_03_backprop.ipynb", notebook("Park Seoyeon")),
+    Entry("Participant 834531_834531_assignsubmission_file_/hw3.ipynb", notebook("blind 1")),
+    Entry("Participant 834532_834532_assignsubmission_file_/hw3.ipynb", notebook("blind 2")),
+]
+
+
+def test_a_moodle_download_names_students_not_participant_numbers(
+    course: Course, tmp_path: Path
+) -> None:
+    entries = by_source(collect(course, write_zip(tmp_path / "moodle.zip", MOODLE)))
+    assert stored(course) == {
+        "박서준": "박서준",
+        "박서윤": "박서윤",
+        "김민준_1834523": "김민준 a",  # two students of one name: told apart, never merged
+        "김민준_1834529": "김민준 b",
+        "park_seoyeon": "Park Seoyeon",
+        "participant_834531": "blind 1",  # blind marking
+        "participant_834532": "blind 2",
+    }
+    namesake = entries["김민준_1834529_assignsubmission_file_/backprop.ipynb"]
+    assert "2 students named 김민준" in "; ".join(namesake.notes)
+    assert entries[MOODLE[4].name].status == "ignored"
+
+
+def test_a_canvas_download_with_a_roster(course: Course, tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "학번,이름,영문이름\n2021000001,박서준,Park Seojun\n2021000002,김민준,Kim Minjun\n",
+        encoding="utf-8",
+    )
+    archive = write_zip(
+        tmp_path / "canvas.zip",
+        [
+            Entry("parkseojun_48213_10345678_03_backprop.ipynb", notebook("박서준")),
+            Entry("kimminjun_late_48215_10345701_backprop-1.ipynb", notebook("김민준")),
+        ],
+    )
+    entries = collect(course, archive, roster=Roster.read(roster))
+    assert stored(course) == {"2021000001": "박서준", "2021000002": "김민준"}
+    assert {e.status for e in entries} == {"collected"}
+
+
+def test_a_blackboard_download_keeps_the_latest_attempt(course: Course, tmp_path: Path) -> None:
+    receipt = b"Name: Park Seojun\nDate Submitted: ...\n"
+    archive = write_zip(
+        tmp_path / "blackboard.zip",
+        [  # every entry has the download's time; the names carry the attempts' times
+            Entry("과제 3_2021123456_attempt_2026-12-03-09-00-00_backprop.ipynb", notebook("new")),
+            Entry("과제 3_2021123456_attempt_2026-12-03-09-00-00.txt", receipt, "cp949"),
+            Entry("과제 3_2021123456_attempt_2026-12-02-23-59-00_과제3.ipynb", notebook("old")),
+            Entry("과제 3_pseojun_attempt_2026-12-01-10-30-00_03_backprop.ipynb", notebook("p")),
+        ],
+    )
+    entries = by_source(collect(course, archive))
+    assert stored(course) == {"2021123456": "new", "pseojun": "p"}
+    older = entries["과제 3_2021123456_attempt_2026-12-02-23-59-00_과제3.ipynb"]
+    assert older.status == "duplicate" and "older than" in older.notes[0]
+    stamp = course.path("submitted", "2021123456", A, "timestamp.txt").read_text()
+    assert stamp.startswith("2026-12-0")  # the attempt's time, not the download's
