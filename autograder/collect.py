@@ -8,6 +8,10 @@ Accepted inputs, mixed freely:
   e.g. ``2021123456_박서준_과제3.ipynb`` or ``Park Seoyeon - backprop (1).ipynb``;
 * a zip file of any of these (zips inside it are opened too), or a single ``.ipynb``.
 
+A notebook that an editor or a browser saved under another suffix (``과제3.ipynb.txt``,
+``03_backprop.ipynb.json``, ``03_backprop.json``) is collected too when its content is a
+notebook.
+
 Who handed a file in comes from :mod:`autograder.names`: a student number in the name is
 the id; otherwise the name (Hangul kept, Latin lower-cased), mapped to a student number when a
 roster is given. A folder whose name names nobody (``03_backprop submissions``, ``late.zip``)
@@ -51,13 +55,15 @@ from autograder.names import (
 )
 from autograder.notebooks import NotebookError, grade_ids, read_notebook
 
-__all__ = ["CollectEntry", "collect", "normalise_student", "write_report"]
+__all__ = ["CollectEntry", "collect", "normalise_student", "notebook_stem", "write_report"]
 
 MAX_ZIP_BYTES = 2_000_000_000  # refuse to unpack more than this (zip bombs)
 MAX_NOTEBOOK_MB = 20.0  # a bigger notebook is reported and skipped, never read
 MAX_ZIP_DEPTH = 3  # zips inside zips inside zips
 IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
 IGNORED_FILES = {"desktop.ini", "thumbs.db"}
+# a notebook, or one saved by an editor or a browser under another suffix
+_NOTEBOOK_NAME = re.compile(r"^(?P<stem>.+?)(?:\.ipynb(?:\.[a-z]{2,4})?|\.json)$", re.IGNORECASE)
 NOT_TAKEN = ("unmatched", "too large", "refused")
 _UTF8_FLAG = 0x800
 _RESUBMISSION = re.compile(r"\((\d+)\)\s*$")
@@ -137,6 +143,27 @@ def _entry_name(info: zipfile.ZipInfo) -> str:
     return unicodedata.normalize("NFC", name.replace("\\", "/"))
 
 
+def notebook_stem(rel: str) -> str | None:
+    """The file name without its notebook suffix, or None when it does not name a notebook.
+
+    >>> notebook_stem("late/박서준_과제3.ipynb.txt"), notebook_stem("receipt.txt")
+    ('박서준_과제3', None)
+    """
+    found = _NOTEBOOK_NAME.match(Path(rel).name)
+    return found["stem"] if found else None
+
+
+def _is_notebook_json(path: Path | None) -> bool:
+    """Whether a file saved under another suffix than ``.ipynb`` holds a notebook."""
+    if path is None:
+        return False
+    try:
+        read_notebook(path)
+    except NotebookError:
+        return False
+    return True
+
+
 def _skipped(rel: str) -> bool:
     parts = rel.split("/")
     return (
@@ -178,7 +205,7 @@ class _Gatherer:
                 self.files.append(_File(rel, None, mtime, "zips nested too deep", "ignored"))
             else:
                 self.unzip(path, rel, depth + 1)
-        elif suffix == ".ipynb" and size > self.max_bytes:
+        elif notebook_stem(rel) is not None and size > self.max_bytes:
             self.files.append(
                 _File(rel, None, mtime, f"{size / 1e6:.1f} MB, over the limit of "
                       f"{self.max_bytes / 1e6:g} MB: not read", "too large")
@@ -225,10 +252,11 @@ class _Gatherer:
                                                 "refused"))  # fmt: skip
                         continue
                     suffix = Path(name).suffix.lower()
-                    if suffix not in (".ipynb", ".zip"):
+                    is_notebook = notebook_stem(name) is not None
+                    if not is_notebook and suffix != ".zip":
                         self.files.append(_File(rel, None, stamp))
                         continue
-                    limit = self.max_bytes if suffix == ".ipynb" else MAX_ZIP_BYTES
+                    limit = self.max_bytes if is_notebook else MAX_ZIP_BYTES
                     if info.file_size > limit:
                         self.add(rel, Path(), stamp, info.file_size, depth)
                         continue
@@ -279,7 +307,7 @@ class _Matcher:
         rel = Path(file.rel)
         entry = CollectEntry(source=file.rel, mtime=file.mtime, path=file.path)
         dirs = [Path(*rel.parts[: i + 1]).as_posix() for i in range(len(rel.parts) - 1)]
-        stem = re.sub(r"\.ipynb$", "", rel.name, flags=re.IGNORECASE)
+        stem = notebook_stem(rel.name) or rel.name
         site = site_name(stem)
         if site is not None and site.attempt:  # the site's time of the attempt orders them
             try:
@@ -369,7 +397,7 @@ def _wrappers(files: list[_File], assignments: list[str], matcher: _Matcher) -> 
     folders: dict[str, set[str]] = {}
     children: dict[str, set[str]] = {}
     for file in files:
-        if file.path is None or not file.rel.lower().endswith(".ipynb"):
+        if file.path is None or notebook_stem(file.rel) is None:
             continue
         parts = Path(file.rel).parts
         for i in range(1, len(parts)):
@@ -377,7 +405,7 @@ def _wrappers(files: list[_File], assignments: list[str], matcher: _Matcher) -> 
             folders.setdefault(folder, set())
             if i + 1 < len(parts) and not matcher.assignment_folder(parts[i]):
                 children.setdefault(folder, set()).add(Path(*parts[: i + 1]).as_posix())
-        found = student_name(re.sub(r"\.ipynb$", "", parts[-1], flags=re.I), assignments)
+        found = student_name(notebook_stem(parts[-1]) or parts[-1], assignments)
         if len(parts) > 1 and found:
             folders[Path(*parts[:-1]).as_posix()].add(found.number or found.name)
     return {
@@ -449,14 +477,16 @@ def collect(
         else:
             raise CourseError(f"{source} is neither a folder, a .zip nor an .ipynb file")
         files = gatherer.files
-        if not any(f.rel.lower().endswith(".ipynb") for f in files):
+        if not any(notebook_stem(f.rel) is not None for f in files):
             raise CourseError(f"{source} holds no notebook (.ipynb): nothing to collect")
         wrappers = _wrappers(files, all_assignments, matcher)
         entries = []
         for file in files:
             if file.status:
                 entries.append(CollectEntry(file.rel, status=file.status, notes=[file.problem]))
-            elif not file.rel.lower().endswith(".ipynb"):
+            elif notebook_stem(file.rel) is None or not (
+                file.rel.lower().endswith(".ipynb") or _is_notebook_json(file.path)
+            ):
                 entries.append(CollectEntry(file.rel, status="ignored", notes=["not a notebook"]))
             else:
                 entry = matcher.match(file, wrappers)

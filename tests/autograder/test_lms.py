@@ -389,3 +389,22 @@ def test_a_blackboard_download_keeps_the_latest_attempt(course: Course, tmp_path
     assert older.status == "duplicate" and "older than" in older.notes[0]
     stamp = course.path("submitted", "2021123456", A, "timestamp.txt").read_text()
     assert stamp.startswith("2026-12-0")  # the attempt's time, not the download's
+
+
+def test_a_notebook_saved_under_another_suffix_is_still_collected(
+    course: Course, tmp_path: Path
+) -> None:
+    archive = write_zip(
+        tmp_path / "download.zip",
+        [  # Notepad on Windows, a browser's "save as", a renamed file
+            Entry("박서준 - 과제3.ipynb.txt", notebook("박서준"), "cp949"),
+            Entry("박서윤_03_backprop.ipynb.json", notebook("박서윤"), "cp949"),
+            Entry("Han Jiwoo - backprop.json", notebook("Han Jiwoo")),
+            Entry("Oh Haeun - backprop.json", b'{"name": "not a notebook"}'),
+            Entry("과제 3_2021123456_attempt_2026-12-01-10-30-00.txt", b"Name: Kim"),
+        ],
+    )
+    entries = by_source(collect(course, archive))
+    assert stored(course) == {"박서준": "박서준", "박서윤": "박서윤", "han_jiwoo": "Han Jiwoo"}
+    assert entries["Oh Haeun - backprop.json"].status == "ignored"
+    assert entries["과제 3_2021123456_attempt_2026-12-01-10-30-00.txt"].status == "ignored"
