@@ -378,6 +378,8 @@ class _Matcher:
         number, why = self.roster.find(found)
         if number:
             entry.student = number
+            if why:  # found inside a longer name: worth a look
+                entry.notes.append(why)
             known = self.roster.name_of(number)
             # a romanised name beside a Hangul one cannot be compared
             comparable = known and found.name and script(known) == script(found.name)

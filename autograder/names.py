@@ -60,7 +60,7 @@ NOISE = {
     "submitted", "v", "ver", "version", "zip", "download", "downloads", "export", "my",
     "new", "fixed", "revised", "resubmit", "resubmission", "updated", "draft", "work",
     "과제", "제출", "최종", "최종본", "사본", "복사본", "수정", "수정본", "지각", "지각제출",
-    "다운로드",
+    "다운로드", "최최종", "진짜최종", "최종최종", "완성", "완성본", "제출용",
 }  # fmt: skip
 # words that only a course site or a student's file name puts in a folder name
 SITE_WORDS = {
@@ -359,7 +359,40 @@ class Roster:
                 f"{len(hits)} students named '{found.name}' on the roster "
                 f"({', '.join(hits)}): the file name must carry the student number"
             )
+        within = self._within(found.name)
+        if len(within) == 1:
+            number, known = within[0]
+            return number, f"the roster's {known} found in the name '{found.name}'"
+        if within:
+            who = ", ".join(f"{known} ({number})" for number, known in within)
+            return "", f"the name '{found.name}' holds several names of the roster: {who}"
         return "", f"'{found.name}' is not on the roster"
+
+    def _within(self, name: str) -> list[tuple[str, str]]:
+        """Students whose name stands inside a longer one: ``ai개론_박서준``, ``박서준_진짜최종``.
+
+        A Hangul name may be glued to other words (``박서준과제``); a romanised name must be
+        whole words (``park_seojun`` in ``박서준_park_seojun``). Of two names found, one inside
+        the other (김민, 김민준), the longer wins.
+        """
+        words = [w for w in name.split("_") if w]
+        hangul = "".join(w for w in words if script(w) == "hangul")
+        runs = {
+            "".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1)
+        }
+        found: dict[str, tuple[str, str]] = {}  # number -> (the key found, the roster's name)
+        for number, names in self.students.items():
+            for known in names:
+                key = name_key(known)
+                inside = key in hangul if script(known) == "hangul" else key in runs
+                if len(key) >= 2 and inside and len(key) > len(found.get(number, ("",))[0]):
+                    found[number] = (key, known)
+        keys = {key for key, _ in found.values()}
+        return sorted(
+            (number, known)
+            for number, (key, known) in found.items()
+            if not any(key != other and key in other for other in keys)
+        )
 
     def name_of(self, number: str) -> str:
         names = self.students.get(number, [])

@@ -408,3 +408,32 @@ def test_a_notebook_saved_under_another_suffix_is_still_collected(
     assert stored(course) == {"박서준": "박서준", "박서윤": "박서윤", "han_jiwoo": "Han Jiwoo"}
     assert entries["Oh Haeun - backprop.json"].status == "ignored"
     assert entries["과제 3_2021123456_attempt_2026-12-01-10-30-00.txt"].status == "ignored"
+
+
+def test_a_roster_finds_a_name_inside_a_longer_file_name(course: Course, tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "학번,이름,영문이름\n2021000001,박서준,Park Seojun\n2021000002,김민,Kim Min\n"
+        "2021000003,김민준,Kim Minjun\n2021000004,이도윤,Lee Doyun\n",
+        encoding="utf-8",
+    )
+    archive = write_zip(
+        tmp_path / "download.zip",
+        [  # course prefixes, both scripts, "really final", a name glued to 과제
+            Entry("[AI개론] 과제3 - 박서준.ipynb", notebook("박서준"), "cp949"),
+            Entry("김민준과제3.ipynb", notebook("김민준"), "cp949"),
+            Entry("김민_과제3_최종_진짜최종.ipynb", notebook("김민"), "cp949"),
+            Entry("이도윤(Lee Doyun)_hw3.ipynb", notebook("이도윤"), "utf-8"),
+            Entry("과제3 박서준 김민준 공동.ipynb", notebook("two people"), "cp949"),
+        ],
+    )
+    entries = by_source(collect(course, archive, roster=Roster.read(roster)))
+    assert stored(course) == {
+        "2021000001": "박서준",
+        "2021000002": "김민",
+        "2021000003": "김민준",  # the longer of 김민 and 김민준
+        "2021000004": "이도윤",
+    }
+    assert "found in the name" in "; ".join(entries["[AI개론] 과제3 - 박서준.ipynb"].notes)
+    shared = entries["과제3 박서준 김민준 공동.ipynb"]
+    assert shared.status == "unmatched" and "several names" in "; ".join(shared.notes)
