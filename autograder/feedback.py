@@ -222,8 +222,8 @@ def ungraded_note(output: NotebookNode) -> str:
     stub = _STUB.search(line)
     if stub:
         return tr(
-            "Not run while grading: this cell imports {module}, which is not available "
-            "while this assignment is graded. The cell is not graded, so this costs no points.",
+            "Stopped while grading: this cell uses {module}, which is not available while "
+            "this assignment is graded. The cell is not graded, so this costs no points.",
             module=stub.group(1) or stub.group(2),
         )
     return tr(

@@ -34,10 +34,10 @@ KO: dict[str, str] = {
     "(Part of this traceback is not shown: it would quote the hidden tests.)": (
         "(트레이스백의 일부는 숨긴 테스트를 인용하게 되므로 보여 주지 않습니다.)"
     ),
-    "Not run while grading: this cell imports {module}, which is not available "
-    "while this assignment is graded. The cell is not graded, so this costs no points.": (
-        "채점할 때 실행하지 않았습니다: 이 셀은 {module}을(를) import하는데, 이 과제를 "
-        "채점할 때는 그 모듈을 쓸 수 없습니다. 채점하는 셀이 아니므로 감점은 없습니다."
+    "Stopped while grading: this cell uses {module}, which is not available while "
+    "this assignment is graded. The cell is not graded, so this costs no points.": (
+        "채점하는 동안 멈췄습니다: 이 셀은 {module}을(를) 쓰는데, 이 과제를 채점할 때는 "
+        "그 모듈을 쓸 수 없습니다. 채점하는 셀이 아니므로 감점은 없습니다."
     ),
     "This cell stopped while grading with {error}. It is not graded, so this costs "
     "no points by itself (only parts that need something it defines).": (

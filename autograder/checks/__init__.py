@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from dlfs.gradient import numerical_gradient as _numerical_gradient
 from dlfs.gradient import rel_error
+from IPython.core.inputtransformer2 import TransformerManager
 
 from autograder.messages import tr
 from autograder.sandbox.session import CheckFailed, Fn, Remote, SandboxError, Seed, Session
@@ -53,6 +54,26 @@ __all__ = [
 ]
 
 CheckFn = Callable[[Session], None]
+_IPYTHON = TransformerManager()
+
+# The module a banned library module becomes in the sandbox. Importing it works, so a cell
+# that imports it (to compare with the student's own code, say) still defines everything
+# else; using any of its names raises an ImportError with the message (an ascii() literal:
+# the stub is a source file written without a stated encoding).
+STUB = """\
+MESSAGE = {message}
+
+
+class _Unavailable:
+    def __new__(cls, *args, **kwargs):
+        raise ImportError(MESSAGE)
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    return type(name, (_Unavailable,), {{}})
+"""
 
 
 @dataclass
@@ -112,7 +133,7 @@ class Suite:
         return register
 
     def stubs(self) -> dict[Path, str]:
-        """Module files to replace in the sandbox, with the text of their stand-in."""
+        """Module files to replace in the sandbox, with the text of their stand-in (``STUB``)."""
         found = {}
         for name in self.banned_modules:
             spec = importlib.util.find_spec(name)
@@ -124,8 +145,7 @@ class Suite:
                 module=name,
                 assignment=self.assignment,
             )
-            # ascii(): the stub is a source file, written without a stated encoding
-            found[Path(spec.origin)] = f"raise ImportError({ascii(message)})\n"
+            found[Path(spec.origin)] = STUB.format(message=ascii(message))
         return found
 
     def static_problem(self, grade_id: str, cells: list[tuple[str, str]]) -> str | None:
@@ -156,20 +176,75 @@ def load_suite(assignment: str) -> Suite:
 # own work: parse the student's cells (never run them here)
 
 
-def _banned_aliases(trees: list[ast.Module], banned: tuple[str, ...]) -> set[str]:
+def _banned_imports(
+    trees: list[ast.Module], banned: tuple[str, ...]
+) -> tuple[set[str], dict[str, set[str]]]:
+    """Names bound to banned code, and names bound to a package that holds a banned module.
+
+    ``from dlfs.layers import Affine`` and ``import dlfs.layers as L`` bind ``Affine`` and
+    ``L`` to banned code. ``import dlfs`` (or ``import dlfs.layers``) binds ``dlfs``, which
+    reaches banned code only as ``dlfs.layers...``: ``dlfs.functions.softmax`` stays allowed.
+    """
+
     def is_banned(module: str) -> bool:
         return any(module == b or module.startswith(b + ".") for b in banned)
 
-    names: set[str] = set()
+    direct: set[str] = set()
+    dotted: dict[str, set[str]] = {}  # name -> the dotted paths through it that are banned
     for tree in trees:
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and is_banned(node.module):
-                names.update(a.asname or a.name for a in node.names)
+            if isinstance(node, ast.ImportFrom) and node.module:
+                for a in node.names:
+                    if is_banned(node.module) or is_banned(f"{node.module}.{a.name}"):
+                        direct.add(a.asname or a.name)
             elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    if is_banned(alias.name) or any(b.startswith(alias.name + ".") for b in banned):
-                        names.add(alias.asname or alias.name.split(".")[0])
-    return names
+                for a in node.names:
+                    if a.asname and is_banned(a.name):
+                        direct.add(a.asname)
+                        continue
+                    top = a.name if a.asname else a.name.split(".")[0]
+                    bound = a.asname or top
+                    for b in banned:
+                        if b == top or b.startswith(top + "."):
+                            dotted.setdefault(bound, set()).add(bound + b[len(top) :])
+    return direct, dotted
+
+
+def _dotted_name(node: ast.expr) -> str | None:
+    """``dlfs.layers.Affine`` for that attribute chain, None for anything else."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
+
+
+def _banned_uses(
+    node: ast.AST, direct: set[str], dotted: dict[str, set[str]], allowed: tuple[str, ...]
+) -> set[str]:
+    """What the code of ``node`` uses from banned modules, as it is written there."""
+    found = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in direct}
+    inner = {id(n.value) for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+    for n in ast.walk(node):  # whole chains only: dlfs.layers.Relu, not its dlfs.layers
+        name = _dotted_name(n) if isinstance(n, ast.Attribute) and id(n) not in inner else None
+        if name is None or name.split(".")[0] not in dotted:
+            continue
+        for path in dotted[name.split(".")[0]]:
+            rest = name[len(path) + 1 :].split(".")[0] if name.startswith(path + ".") else None
+            if name == path or (rest is not None and rest not in allowed):
+                found.add(name if name == path else f"{path}.{rest}")
+    return found
+
+
+def _python(source: str) -> str:
+    """A cell's source as plain Python: IPython's magics, ``!`` commands and ``obj?`` become
+    calls, and the body of a cell magic (``%%time``) is the cell's code."""
+    stripped = source.lstrip()
+    if stripped.startswith("%%"):
+        source = stripped.partition("\n")[2]
+    return _IPYTHON.transform_cell(source)
 
 
 def own_code_problem(
@@ -181,22 +256,20 @@ def own_code_problem(
     """None when every name is defined by the student's own def/class without banned code.
 
     ``allowed`` names may come from a banned module: the check replaces them by the
-    course's versions (``uses`` of :meth:`Suite.check`).
+    course's versions (``uses`` of :meth:`Suite.check`). A name may also be another name
+    for the student's own def or class (``Relu = ReLU``).
     """
     trees = []
     for _, source in cells:
         try:
-            trees.append(ast.parse(_strip_magics(source)))
+            trees.append(ast.parse(_python(source)))
         except SyntaxError:
             continue
-    aliases = (_banned_aliases(trees, banned) if banned else set()) - set(allowed)
+    direct, dotted = _banned_imports(trees, banned) if banned else (set(), {})
+    direct -= set(allowed)
     where = ", ".join(banned)
     for name in names:
-        last: ast.AST | None = None
-        for tree in trees:
-            for node in tree.body:
-                if _binds(node, name):
-                    last = node
+        last = _definition(trees, name)
         if last is None:
             return tr(
                 "{name} is not defined in the notebook (a def or class named {name})", name=name
@@ -205,13 +278,34 @@ def own_code_problem(
             return tr(
                 "{name} must be written in the notebook with def or class, not imported", name=name
             )
-        used = {n.id for n in ast.walk(last) if isinstance(n, ast.Name)}
-        if used & aliases:
-            bad = ", ".join(sorted(used & aliases))
+        used = _banned_uses(last, direct, dotted, allowed)
+        if used:
+            bad = ", ".join(sorted(used))
             return tr(
                 "{name} uses {bad} from {where}: write it yourself", name=name, bad=bad, where=where
             )
     return None
+
+
+def _definition(trees: list[ast.Module], name: str, depth: int = 0) -> ast.stmt | None:
+    """The statement that last binds ``name`` at the top level, through ``name = other``."""
+    last: ast.stmt | None = None
+    for tree in trees:
+        for node in tree.body:
+            if _binds(node, name):
+                last = node
+    if (
+        depth < 3
+        and isinstance(last, ast.Assign)
+        and len(last.targets) == 1
+        and isinstance(last.targets[0], ast.Name)
+        and isinstance(last.value, ast.Name)
+        and last.value.id != name
+    ):
+        other = _definition(trees, last.value.id, depth + 1)
+        if isinstance(other, ast.FunctionDef | ast.ClassDef):
+            return other
+    return last
 
 
 def _binds(node: ast.stmt, name: str) -> bool:
@@ -234,12 +328,6 @@ def _target_names(target: ast.expr) -> set[str]:
     if isinstance(target, ast.Starred):
         return _target_names(target.value)
     return set()
-
-
-def _strip_magics(source: str) -> str:
-    return "\n".join(
-        "" if line.lstrip().startswith(("%", "!")) else line for line in source.split("\n")
-    )
 
 
 # ---------------------------------------------------------------------------------------

@@ -31,6 +31,9 @@ def _rng(offset: int) -> np.random.Generator:
 
 
 def _pair(value: object, what: str) -> tuple[object, object]:
+    """The two values a backward pass returns: a tuple, a list or an array of length 2."""
+    if isinstance(value, np.ndarray) and value.ndim >= 1 and len(value) == 2:
+        return value[0], value[1]
     if not isinstance(value, tuple | list) or len(value) != 2:
         raise CheckFailed(tr("{what} should return two values (dx, dy)", what=what))
     return value[0], value[1]

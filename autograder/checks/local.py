@@ -47,7 +47,9 @@ class LocalSession(Session):
             reply = answer(self.shell, self.values, request, out)
         except Exception as err:
             error = f"{type(err).__name__}: {err}"
-            raise CheckFailed(tr("{label} raised {error}", label=label, error=error)) from err
+            failed = CheckFailed(tr("{label} raised {error}", label=label, error=error))
+            failed.kinds = tuple(k.__name__ for k in type(err).__mro__)
+            raise failed from err
         if not reply.get("ok"):
             raise CheckFailed(str(reply.get("error")))
         reply["_blobs"] = out

@@ -226,6 +226,7 @@ def main():
             tb = traceback.extract_tb(exc.__traceback__)
             where = next((f"{f.name} (line {f.lineno})" for f in reversed(tb)), "")
             reply = {"ok": False, "error": clip(f"{type(exc).__name__}: {exc}", 2000)}
+            reply["kinds"] = [clip(k.__name__, 100) for k in type(exc).__mro__[:20]]
             if where:
                 reply["where"] = clip(where, 200)
         finally:

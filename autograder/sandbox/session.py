@@ -34,7 +34,13 @@ MAX_RESTARTS = 4
 
 
 class CheckFailed(AssertionError):
-    """A property of the student's code that does not hold; the message says which."""
+    """A property of the student's code that does not hold; the message says which.
+
+    ``kinds`` are the class names of the exception the student's code raised, if it raised
+    one (``("ShapeError", "ValueError", "Exception", ...)``).
+    """
+
+    kinds: tuple[str, ...] = ()
 
 
 class SandboxError(RuntimeError):
@@ -419,10 +425,15 @@ class Session:
             if reply.get("missing"):
                 raise CheckFailed(error)
             if where:
-                raise CheckFailed(
+                failed = CheckFailed(
                     tr("{label} raised {error} in {where}", label=label, error=error, where=where)
                 )
-            raise CheckFailed(tr("{label} raised {error}", label=label, error=error))
+            else:
+                failed = CheckFailed(tr("{label} raised {error}", label=label, error=error))
+            kinds = reply.get("kinds")
+            if isinstance(kinds, list):
+                failed.kinds = tuple(str(k)[:100] for k in kinds[:20])
+            raise failed
         reply["_blobs"] = reply_blobs
         return reply
 

@@ -149,7 +149,7 @@ def test_an_ungraded_cell_that_imports_a_stubbed_module_gets_one_line() -> None:
     )
     note = ungraded_note(error)
     assert "\n" not in note
-    assert note.startswith("Not run while grading: this cell imports dlfs.layers")
+    assert note.startswith("Stopped while grading: this cell uses dlfs.layers")
     assert "costs no points" in note
     message = "NameError: name 'q' is not defined"
     other = nbformat.v4.new_output("error", ename="Error", evalue=message)
@@ -260,7 +260,7 @@ def test_a_failed_part_keeps_the_visible_tests_hint(feedback: Feedback) -> None:
 def test_an_ungraded_cell_that_could_not_run_gets_one_line(feedback: Feedback) -> None:
     text = html_text(feedback.html("full").split('id="notebook"')[1])  # the cells, not the CSS
     assert "from dlfs.networks import TwoLayerNet" in text, "the scratch cell is shown"
-    notes = [line for line in text.splitlines() if "Not run while grading" in line]
+    notes = [line for line in text.splitlines() if "Stopped while grading" in line]
     assert len(notes) == 1 and "dlfs.layers" in notes[0] and "costs no points" in notes[0]
     assert "Traceback" not in text and "ImportError" not in text
     assert str(REPO) not in text, "no path of the grader's machine"
@@ -355,9 +355,9 @@ def test_a_korean_course_gives_korean_feedback(korean: Feedback) -> None:
         "다릅니다 (상대 오차"
     ) in cells
     assert "공개 테스트의 힌트" in cells and "배치 크기 N으로 나눴나요?" in cells
-    assert "채점할 때 실행하지 않았습니다: 이 셀은 dlfs.layers을(를) import하는데" in cells
+    assert "채점하는 동안 멈췄습니다: 이 셀은 dlfs.layers을(를) 쓰는데" in cells
     assert "채점 셀: a3_add" in cells and "점수: 0.0 / 2.0 (맨 위로)" in cells
     lines = {line.strip() for line in cells.splitlines()}
     assert "통과" in lines and "passed" not in lines
-    for english in ("(relative error", "Hints of the visible test", "Not run while grading"):
+    for english in ("(relative error", "Hints of the visible test", "Stopped while grading"):
         assert english not in cells, english

@@ -150,16 +150,29 @@ def test_course_files_are_hidden_and_the_system_read_only(tmp_path) -> None:
 
 @needs_bwrap
 def test_a_banned_library_module_is_a_stub() -> None:
-    import dlfs.layers
+    from autograder.checks import load_suite
 
-    stub = {dlfs.layers.__file__: "raise ImportError('write it yourself')\n"}
+    stubs = load_suite("03_backprop").stubs()
     cells = [
-        ("imp", "from dlfs.layers import Affine"),
+        # imported to compare with, in the cell that writes the student's own Relu
+        ("own", "import dlfs.layers\nclass Relu:\n    pass\nref = dlfs.layers.Relu()"),
+        ("imp", "from dlfs.layers import Affine\nclass Sigmoid:\n    pass\nAffine(1, 2)"),
+        ("sub", "from dlfs.layers import Affine\nclass Mine(Affine):\n    pass\nMine()"),
         ("fn", "from dlfs.functions import softmax"),
     ]
-    with _run(cells, "bwrap", stubs=stub) as s:
-        assert "write it yourself" in s.runs["imp"].error
+    with _run(cells, "bwrap", stubs=stubs) as s:
+        for cell in ("own", "imp", "sub"):  # using a name of the stub, not importing it, fails
+            assert "dlfs.layers is not available while 03_backprop is graded" in s.runs[cell].error
         assert s.runs["fn"].error is None
+        assert s.get("Relu").type_name == "type" and s.get("Sigmoid").type_name == "type"
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_an_error_says_what_it_derives_from(level: str) -> None:
+    cells = [("a", "class ShapeError(ValueError):\n    pass\ndef f():\n    raise ShapeError('no')")]
+    with _run(cells, level) as s, pytest.raises(CheckFailed) as err:
+        s.get("f")()
+    assert err.value.kinds[:2] == ("ShapeError", "ValueError")
 
 
 def test_arrays_are_parsed_without_pickle() -> None:
