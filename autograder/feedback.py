@@ -44,6 +44,7 @@ from autograder.course import Course, CourseError
 from autograder.messages import configured_language, current, file_language, language, tr
 from autograder.notebooks import NotebookError, read_notebook, region_lines
 from autograder.release import secret_lines
+from autograder.sandbox.verdicts import NOT_OWN_CODE
 
 __all__ = [
     "ExplainParts",
@@ -308,8 +309,9 @@ class ExplainParts(NbGraderPreprocessor):
 
     @staticmethod
     def _add_hints(cell: NotebookNode) -> None:
-        if not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            return
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if not errors or all(o.get("ename") == NOT_OWN_CODE for o in errors):
+            return  # passed, or the code is not the student's own: the hints are about values
         hints = visible_hints(cell.source)
         if not hints:
             return

@@ -43,12 +43,18 @@ __all__ = [
 ]
 
 
+# the error name of a part that failed because its code is not the student's own work, so
+# the feedback leaves out the visible test's hints (they are about values, not about that)
+NOT_OWN_CODE = "NotOwnCode"
+
+
 @dataclass
 class Verdict:
     grade_id: str
     passed: bool
     message: str
     seconds: float = 0.0
+    own_code: bool = True  # False: failed the source check, before any call
 
 
 @dataclass
@@ -237,7 +243,7 @@ def _run_check(
 ) -> Verdict:
     problem = suite.static_problem(grade_id, cells)
     if problem:
-        return Verdict(grade_id, False, problem)
+        return Verdict(grade_id, False, problem, own_code=False)
     if started:
         return Verdict(grade_id, False, tr("not checked: {reason}", reason=started))
     try:
@@ -326,12 +332,13 @@ class SandboxExecute(NbGraderPreprocessor):
                         new_output("stream", name="stdout", text=verdict.message + "\n")
                     )
                 else:
+                    ename = "CheckFailed" if verdict.own_code else NOT_OWN_CODE
                     cell.outputs.append(
                         new_output(
                             "error",
-                            ename="CheckFailed",
+                            ename=ename,
                             evalue=verdict.message,
-                            traceback=[f"CheckFailed: {verdict.message}"],
+                            traceback=[f"{ename}: {verdict.message}"],
                         )
                     )
             elif cid in report.cells:

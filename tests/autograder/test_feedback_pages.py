@@ -19,6 +19,7 @@ from autograder_helpers import write_notebook as save
 from autograder.course import REPO, Course
 from autograder.feedback import (
     MATHJAX_SOURCE,
+    ExplainParts,
     FeedbackResult,
     generate_feedback,
     html_text,
@@ -29,6 +30,7 @@ from autograder.feedback import (
 from autograder.grade import autograde
 from autograder.messages import language
 from autograder.notebooks import nbgrader_meta
+from autograder.sandbox.verdicts import NOT_OWN_CODE
 
 ASSIGNMENT = "03_backprop"
 SCRATCH = "from dlfs.networks import TwoLayerNet\nnet = TwoLayerNet(4, 3, 2)"
@@ -154,6 +156,20 @@ def test_an_ungraded_cell_that_imports_a_stubbed_module_gets_one_line() -> None:
     message = "NameError: name 'q' is not defined"
     other = nbformat.v4.new_output("error", ename="Error", evalue=message)
     assert message in ungraded_note(other)
+
+
+def test_no_hints_under_a_part_whose_code_is_not_the_students_own() -> None:
+    """A part lost to the source check (say, imported from dlfs) gets no hints about values."""
+    source = 'assert relu(-1) == 0, "relu(-1)은 0이어야 합니다 (relu(-1) should be 0)"'
+    for ename, hinted in (("CheckFailed", True), (NOT_OWN_CODE, False)):
+        cell = nbformat.v4.new_code_cell(source)
+        cell.outputs = [nbformat.v4.new_output("error", ename=ename, evalue="x", traceback=[])]
+        with language("en"):
+            ExplainParts._add_hints(cell)
+        shown = [o for o in cell.outputs if o.output_type == "display_data"]
+        assert bool(shown) == hinted, ename
+        if hinted:
+            assert "relu(-1) should be 0" in shown[0].data["text/plain"]
 
 
 # real nbgrader runs ------------------------------------------------------------------------
