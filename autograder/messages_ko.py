@@ -349,6 +349,9 @@ KO: dict[str, str] = {
     "{grad} of {name}.backward for N={n}, K={k} with {kind}": (
         "{name}.backward의 {grad} (N={n}, K={k}, {kind})"
     ),
+    "{grad} of {name}.backward({dout}) (the gradient times dout) for N={n}, K={k} with {kind}": (
+        "{name}.backward({dout})의 {grad} (기울기에 dout을 곱한 값, N={n}, K={k}, {kind})"
+    ),
     # -- 04_optimizers ---------------------------------------------------------------------------
     "the notebook replaced Python's __builtins__: it cannot be checked": (
         "노트북이 Python의 __builtins__를 바꿔서 확인할 수 없습니다"

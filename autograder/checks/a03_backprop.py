@@ -224,3 +224,15 @@ def swl_backward(s: Session) -> None:
                 kind=kind,
             )
             gradient_matches(array(layer.call("backward"), what, (n, k)), expected, what)
+            what = tr(
+                "{grad} of {name}.backward({dout}) (the gradient times dout) for N={n}, K={k} "
+                "with {kind}",
+                grad="dx",
+                name="SoftmaxWithLoss",
+                dout=2.5,
+                n=n,
+                k=k,
+                kind=kind,
+            )
+            scaled = array(layer.call("backward", 2.5), what, (n, k))
+            gradient_matches(scaled, 2.5 * expected, what)

@@ -416,3 +416,9 @@ MORE_BUGS["im2col_ignores_pad"] = (
     ],
     {"a5_im2col_shape", "a5_im2col_values"},  # Convolution and Pooling keep their points
 )
+# The textbook's backward ignores dout; the notebook says backward(dout=1) multiplies by it.
+MORE_BUGS["softmax_loss_ignores_dout"] = (
+    "03_backprop",
+    [("a3_swl_code", "return dx * dout / n", "return dx / n")],
+    {"a3_swl_backward"},
+)
