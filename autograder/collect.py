@@ -60,6 +60,7 @@ __all__ = ["CollectEntry", "collect", "normalise_student", "notebook_stem", "wri
 MAX_ZIP_BYTES = 2_000_000_000  # refuse to unpack more than this (zip bombs)
 MAX_NOTEBOOK_MB = 20.0  # a bigger notebook is reported and skipped, never read
 MAX_ZIP_DEPTH = 3  # zips inside zips inside zips
+MAX_ID_LENGTH = 64  # characters of a student id: a folder name, and a row of the gradebook
 IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
 IGNORED_FILES = {"desktop.ini", "thumbs.db"}
 # a notebook, or one saved by an editor or a browser under another suffix
@@ -302,7 +303,22 @@ class _Matcher:
         named, used, _ = mentioned_assignment(words, self.assignments)
         return named if named and len(used) == len(words) else None
 
-    def match(self, file: _File, wrappers: set[str]) -> CollectEntry:
+    def names_a_submission(self, folder: str) -> bool:
+        """Whether a folder's (or a zip's) name says whose submission it is, beyond doubt, so
+        that the folders inside it are the student's own: a student number, a course site's
+        layout, or a zip named after a student and the assignment (``박서윤_과제3.zip``)."""
+        stem = re.sub(r"\.zip$", "", folder, flags=re.IGNORECASE)
+        found = student_name(stem, self.assignments)
+        if not found:
+            return False
+        if found.number or site_name(stem) is not None:
+            return True
+        if stem == folder:  # a plain folder named after a name and the assignment may wrap
+            return False  # a download of one student ("AI 과제3 모음/alice/...")
+        named, _, _ = mentioned_assignment(name_words(stem, self.assignments), self.assignments)
+        return named is not None
+
+    def match(self, file: _File, wrappers: set[str], holders: set[str]) -> CollectEntry:
         assert file.path is not None
         rel = Path(file.rel)
         entry = CollectEntry(source=file.rel, mtime=file.mtime, path=file.path)
@@ -319,14 +335,18 @@ class _Matcher:
         owner = dirs[-2] if folder_says and len(dirs) >= 2 else None
         if not folder_says and dirs:
             owner = dirs[-1]
-        if owner in wrappers:
+        if owner in wrappers or owner in holders:
             owner = None
+        # a student's zip (or its unpacked folder) holds their own folders: Users/seojun/...
+        own = [d for d in dirs[:-1] if d not in wrappers and self.names_a_submission(Path(d).name)]
+        if own:
+            owner = own[0]
         from_file = student_name(stem, self.assignments)
         found = from_file
         if site is not None:
             entry.account = site.account
         if owner is not None:
-            folder = Path(owner).name
+            folder = re.sub(r"\.zip$", "", Path(owner).name, flags=re.IGNORECASE)
             entry.account = getattr(site_name(folder), "account", "")
             found = student_name(folder, self.assignments)
             if is_id(folder, self.assignments):
@@ -357,6 +377,13 @@ class _Matcher:
         entry.assignment = assignment or ""
         entry.name = found.name
         self.identify(entry, found)
+        if len(entry.student) > MAX_ID_LENGTH:
+            entry.notes.append(
+                f"the name read from it is {len(entry.student)} characters long, too long for a "
+                "student id: rename the file after the student (number or name), or collect it "
+                f"with `--student ID`"
+            )
+            entry.student, entry.status = "", "unmatched"
         if not entry.assignment:
             entry.status = "unmatched"
             entry.notes.append("cannot tell which assignment this is")
@@ -394,8 +421,16 @@ def _key(name: str) -> str:
     return "".join(tokens(name))
 
 
-def _wrappers(files: list[_File], assignments: list[str], matcher: _Matcher) -> set[str]:
-    """Folders that wrap a download: they name nobody or hold the files of several students."""
+def _wrappers(
+    files: list[_File], assignments: list[str], matcher: _Matcher
+) -> tuple[set[str], set[str]]:
+    """Folders that wrap a download, and folders that hold just one other folder.
+
+    A folder wraps a download when its name names nobody, or when it holds the files of
+    several students or several folders. A folder that holds one folder (and no notebook of
+    a student) is no student either, unless its name says whose submission it is
+    (:meth:`_Matcher.names_a_submission`): a student's zip of ``Users/seojun/Desktop/...``.
+    """
     folders: dict[str, set[str]] = {}
     children: dict[str, set[str]] = {}
     for file in files:
@@ -410,13 +445,15 @@ def _wrappers(files: list[_File], assignments: list[str], matcher: _Matcher) -> 
         found = student_name(notebook_stem(parts[-1]) or parts[-1], assignments)
         if len(parts) > 1 and found:
             folders[Path(*parts[:-1]).as_posix()].add(found.number or found.name)
-    return {
+    wrappers = {
         folder
         for folder, people in folders.items()
         if is_wrapper(Path(folder).name, assignments)
         or len(people) > 1
-        or bool(children.get(folder))
+        or len(children.get(folder, ())) > 1
     }
+    holders = {f for f in folders if f not in wrappers and children.get(f)}
+    return wrappers, holders
 
 
 def collect(
@@ -467,6 +504,8 @@ def collect(
     matcher = _Matcher(course, all_assignments, roster, normalise_student(student or ""))
     if student and not matcher.forced:
         raise CourseError(f"'{student}' cannot be a student id: it has no letter or digit")
+    if len(matcher.forced) > MAX_ID_LENGTH:
+        raise CourseError(f"a student id has at most {MAX_ID_LENGTH} characters: '{student}'")
     with tempfile.TemporaryDirectory(prefix="dlfs-collect-") as tmp:
         gatherer = _Gatherer(Path(tmp), int(max_mb * 1e6))
         if source.is_dir():
@@ -481,7 +520,7 @@ def collect(
         files = gatherer.files
         if not any(notebook_stem(f.rel) is not None for f in files):
             raise CourseError(f"{source} holds no notebook (.ipynb): nothing to collect")
-        wrappers = _wrappers(files, all_assignments, matcher)
+        wrappers, holders = _wrappers(files, all_assignments, matcher)
         entries = []
         for file in files:
             if file.status:
@@ -491,7 +530,7 @@ def collect(
             ):
                 entries.append(CollectEntry(file.rel, status="ignored", notes=["not a notebook"]))
             else:
-                entry = matcher.match(file, wrappers)
+                entry = matcher.match(file, wrappers, holders)
                 if not entry.status and entry.assignment not in wanted:
                     entry.status = "ignored"
                     entry.notes.append("assignment not selected")

@@ -437,3 +437,44 @@ def test_a_roster_finds_a_name_inside_a_longer_file_name(course: Course, tmp_pat
     assert "found in the name" in "; ".join(entries["[AI개론] 과제3 - 박서준.ipynb"].notes)
     shared = entries["과제3 박서준 김민준 공동.ipynb"]
     assert shared.status == "unmatched" and "several names" in "; ".join(shared.notes)
+
+
+def test_a_students_own_zip_names_them_whatever_folders_it_holds(
+    course: Course, tmp_path: Path
+) -> None:
+    deep = zip_bytes([Entry("Users/seojun/Desktop/AI/03_backprop.ipynb", notebook("박서준"))])
+    folder = zip_bytes([Entry("과제3/03_backprop.ipynb", notebook("박서윤"), "cp949")])
+    flat = zip_bytes([Entry("03_backprop.ipynb", notebook("김민준"))])
+    one = notebook("alice")
+    archive = write_zip(
+        tmp_path / "download.zip",
+        [
+            Entry("박서준_2021000001_과제3.zip", deep, "cp949"),
+            Entry("박서윤_과제3.zip", folder, "cp949"),
+            Entry("김민준_1834523_assignsubmission_file_/김민준.zip", flat, "cp949"),
+            # a folder named after the assignment that wraps one student's folder
+            Entry("AI 과제3 모음/alice/03_backprop.ipynb", one),
+        ],
+    )
+    collect(course, archive)
+    assert stored(course) == {
+        "2021000001": "박서준",
+        "박서윤": "박서윤",
+        "김민준": "김민준",
+        "alice": "alice",
+    }
+
+
+def test_a_name_too_long_for_an_id_is_unmatched_not_a_crash(
+    course: Course, tmp_path: Path, capsys
+) -> None:
+    archive = write_zip(
+        tmp_path / "download.zip",
+        [
+            Entry("가" * 120 + "_과제3.ipynb", notebook("long"), "cp949"),
+            Entry("박서준_과제3.ipynb", notebook("박서준"), "cp949"),
+        ],
+    )
+    assert main(["collect", str(archive), "--course-dir", str(course.root)]) == 3
+    assert "too long for a student id" in capsys.readouterr().out
+    assert stored(course) == {"박서준": "박서준"}
