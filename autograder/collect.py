@@ -37,6 +37,7 @@ import stat
 import tempfile
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -204,8 +205,15 @@ class _Gatherer:
         if suffix == ".zip":
             if depth >= MAX_ZIP_DEPTH:
                 self.files.append(_File(rel, None, mtime, "zips nested too deep", "ignored"))
-            else:
-                self.unzip(path, rel, depth + 1)
+            else:  # a student's damaged or unsafe zip is refused alone, not the whole source
+                kept = len(self.files)
+                try:
+                    self.unzip(path, rel, depth + 1)
+                except CourseError as err:
+                    del self.files[kept:]
+                    problem = str(err).removeprefix(f"{rel}: ").removeprefix(f"{rel} ")
+                    problem += ": ask the student to hand it in again"
+                    self.files.append(_File(rel, None, mtime, problem, "refused"))
         elif notebook_stem(rel) is not None and size > self.max_bytes:
             self.files.append(
                 _File(rel, None, mtime, f"{size / 1e6:.1f} MB, over the limit of "
@@ -268,8 +276,8 @@ class _Gatherer:
                             continue
                     os.utime(dest, (stamp, stamp))
                     self.add(rel, dest, stamp, info.file_size, depth)
-        except zipfile.BadZipFile:
-            raise CourseError(f"{label} is not a valid zip file") from None
+        except (zipfile.BadZipFile, zlib.error, EOFError) as err:
+            raise CourseError(f"{label} is not a valid zip file ({err})") from None
 
 
 # matching --------------------------------------------------------------------------------

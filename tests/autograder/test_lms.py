@@ -478,3 +478,23 @@ def test_a_name_too_long_for_an_id_is_unmatched_not_a_crash(
     assert main(["collect", str(archive), "--course-dir", str(course.root)]) == 3
     assert "too long for a student id" in capsys.readouterr().out
     assert stored(course) == {"박서준": "박서준"}
+
+
+def test_a_students_damaged_zip_is_refused_alone(course: Course, tmp_path: Path, capsys) -> None:
+    good = zip_bytes([Entry("03_backprop.ipynb", notebook("박서준"))])
+    damaged = bytearray(good)
+    damaged[len(good) // 3 : len(good) // 3 + 40] = bytes(40)  # a damaged deflate stream
+    unsafe = zip_bytes([Entry("../../03_backprop.ipynb", notebook("evil"))])
+    archive = write_zip(
+        tmp_path / "download.zip",
+        [
+            Entry("박서준_과제3.zip", good[: len(good) // 2], "cp949"),  # an upload cut short
+            Entry("이도윤_과제3.zip", bytes(damaged), "cp949"),
+            Entry("최유나_과제3.zip", unsafe, "cp949"),
+            Entry("박서윤_과제3.ipynb", notebook("박서윤"), "cp949"),
+        ],
+    )
+    assert main(["collect", str(archive), "--course-dir", str(course.root)]) == 3
+    out = capsys.readouterr().out
+    assert out.count("ask the student to hand it in again") == 3
+    assert stored(course) == {"박서윤": "박서윤"}
