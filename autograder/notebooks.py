@@ -59,6 +59,8 @@ def read_notebook(path: Path) -> NotebookNode:
             f"{path.name}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}); "
             "the file is damaged or is not a notebook"
         ) from None
+    except RecursionError:
+        raise NotebookError(f"{path.name}: JSON nested too deeply to be a notebook") from None
     if not isinstance(data, dict) or "cells" not in data:
         raise NotebookError(f"{path.name}: JSON without a 'cells' list, so not a Jupyter notebook")
     if data.get("nbformat") != 4:

@@ -498,3 +498,21 @@ def test_a_students_damaged_zip_is_refused_alone(course: Course, tmp_path: Path,
     out = capsys.readouterr().out
     assert out.count("ask the student to hand it in again") == 3
     assert stored(course) == {"박서윤": "박서윤"}
+
+
+def test_a_hostile_notebook_file_does_not_stop_the_collection(
+    course: Course, tmp_path: Path
+) -> None:
+    deep = b"[" * 200_000 + b"]" * 200_000  # JSON nested past Python's recursion limit
+    archive = write_zip(
+        tmp_path / "download.zip",
+        [
+            Entry("이도윤_과제3.ipynb", deep, "cp949"),
+            Entry("박서윤_과제3.ipynb", notebook("박서윤"), "cp949"),
+        ],
+    )
+    entries = by_source(collect(course, archive))
+    assert "nested too deeply" in "; ".join(entries["이도윤_과제3.ipynb"].notes)
+    assert entries["박서윤_과제3.ipynb"].status == "collected"
+    # kept as handed in: autograde reports it as invalid, with the same reason
+    assert course.path("submitted", "이도윤", A, f"{A}.ipynb").read_bytes() == deep
