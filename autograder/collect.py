@@ -61,6 +61,9 @@ __all__ = ["CollectEntry", "collect", "normalise_student", "notebook_stem", "wri
 MAX_ZIP_BYTES = 2_000_000_000  # refuse to unpack more than this (zip bombs)
 MAX_NOTEBOOK_MB = 20.0  # a bigger notebook is reported and skipped, never read
 MAX_ZIP_DEPTH = 3  # zips inside zips inside zips
+# archives that may hold a submission but that the standard library cannot open (반디집's
+# .egg, ALZip's .alz, .rar, .7z, ...): refused, so that the instructor asks for the notebook
+OTHER_ARCHIVES = {".7z", ".alz", ".bz2", ".egg", ".gz", ".rar", ".tar", ".tgz", ".xz", ".zipx"}
 MAX_ID_LENGTH = 64  # characters of a student id: a folder name, and a row of the gradebook
 IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
 IGNORED_FILES = {"desktop.ini", "thumbs.db"}
@@ -533,6 +536,10 @@ def collect(
         for file in files:
             if file.status:
                 entries.append(CollectEntry(file.rel, status=file.status, notes=[file.problem]))
+            elif Path(file.rel).suffix.lower() in OTHER_ARCHIVES:
+                kind = Path(file.rel).suffix.lower()
+                note = f"a {kind} archive cannot be opened here: ask the student for the .ipynb"
+                entries.append(CollectEntry(file.rel, status="refused", notes=[note]))
             elif notebook_stem(file.rel) is None or not (
                 file.rel.lower().endswith(".ipynb") or _is_notebook_json(file.path)
             ):

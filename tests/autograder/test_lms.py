@@ -516,3 +516,21 @@ def test_a_hostile_notebook_file_does_not_stop_the_collection(
     assert entries["박서윤_과제3.ipynb"].status == "collected"
     # kept as handed in: autograde reports it as invalid, with the same reason
     assert course.path("submitted", "이도윤", A, f"{A}.ipynb").read_bytes() == deep
+
+
+def test_an_archive_that_cannot_be_opened_is_refused_not_ignored(
+    course: Course, tmp_path: Path, capsys
+) -> None:
+    archive = write_zip(
+        tmp_path / "download.zip",
+        [
+            Entry("이도윤_과제3.egg", b"EGGA\x00\x01", "cp949"),  # 반디집
+            Entry("최유나_과제3.rar", b"Rar!\x1a\x07\x00", "cp949"),
+            Entry("박서윤_과제3.ipynb", notebook("박서윤"), "cp949"),
+            Entry("박서윤_보고서.pdf", b"%PDF-1.4\n", "cp949"),
+        ],
+    )
+    assert main(["collect", str(archive), "--course-dir", str(course.root)]) == 3
+    out = capsys.readouterr().out
+    assert "a .egg archive cannot be opened here" in out and "a .rar archive" in out
+    assert stored(course) == {"박서윤": "박서윤"}
