@@ -104,9 +104,8 @@ def _notes_from_report(report: Report) -> list[str]:
     """What the sandbox said: cells left out (they ended or hung the process), limits hit."""
     notes = list(report.notes)
     for grade_id, verdict in report.verdicts.items():
-        message = verdict.message
-        if not verdict.passed and ("did not answer" in message or "ended" in message):
-            notes.append(f"{grade_id}: {message}")
+        if not verdict.passed and verdict.stopped:
+            notes.append(f"{grade_id}: {verdict.message}")
     if report.isolation.startswith("sandbox: rlimits"):
         notes.append(report.isolation)
     if failed := report.failed():

@@ -41,6 +41,7 @@ class CheckFailed(AssertionError):
     """
 
     kinds: tuple[str, ...] = ()
+    stopped: bool = False  # the call hung or ended the student's process
 
 
 class SandboxError(RuntimeError):
@@ -409,16 +410,20 @@ class Session:
                 self._until(self.limits.call_seconds), tr("calling {label}", label=label)
             )
         except SandboxTimeout:
-            raise CheckFailed(
+            failed = CheckFailed(
                 tr(
                     "{label} did not answer within {seconds:g} s "
                     "(an endless loop, or far too slow)",
                     label=label,
                     seconds=self.limits.call_seconds,
                 )
-            ) from None
+            )
+            failed.stopped = True
+            raise failed from None
         except SandboxError as err:
-            raise CheckFailed(tr("{label}: {err}", label=label, err=err)) from None
+            failed = CheckFailed(tr("{label}: {err}", label=label, err=err))
+            failed.stopped = True
+            raise failed from None
         if not reply.get("ok"):
             error = _text(reply.get("error")) or tr("an error")
             where = _text(reply.get("where"))

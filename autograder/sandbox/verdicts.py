@@ -55,6 +55,7 @@ class Verdict:
     message: str
     seconds: float = 0.0
     own_code: bool = True  # False: failed the source check, before any call
+    stopped: bool = False  # a call hung or ended the student's process
 
 
 @dataclass
@@ -250,9 +251,9 @@ def _run_check(
         session.ensure_running()
         suite.checks[grade_id].run(session)
     except CheckFailed as err:
-        return Verdict(grade_id, False, str(err))
+        return Verdict(grade_id, False, str(err), stopped=err.stopped)
     except SandboxError as err:
-        return Verdict(grade_id, False, tr("not checked: {reason}", reason=err))
+        return Verdict(grade_id, False, tr("not checked: {reason}", reason=err), stopped=True)
     except Exception as err:  # a value the check did not expect; keep the reason short
         tb = traceback.extract_tb(err.__traceback__)
         where = f" ({tb[-1].name})" if tb else ""
