@@ -67,8 +67,9 @@ c.GenerateFeedback.preprocessors = [
 c.GenerateFeedback.exporter_class = "autograder.feedback.FeedbackExporter"
 
 # The language of what students get back: the checks' messages (the reason under a failed
-# part, the sandbox's time and memory limits) and the feedback's fixed text. "en" or "ko";
-# any other value stops `autograde` and `feedback` with an error naming the two.
-c.StudentFeedback.language = "en"
+# part, the sandbox's time and memory limits) and the feedback's fixed text. "ko" (the
+# course's students read Korean, as its notebooks are written) or "en"; any other value
+# stops `autograde` and `feedback` with an error naming the two.
+c.StudentFeedback.language = "ko"
 
 c.ExportApp.plugin_class = "nbgrader.plugins.export.CsvExportPlugin"

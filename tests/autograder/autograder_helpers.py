@@ -7,6 +7,7 @@ bug) written into the answer cells, so test cells hold exactly what students rec
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 from pathlib import Path
 
@@ -14,9 +15,44 @@ import nbformat
 from nbformat.notebooknode import NotebookNode
 
 from autograder.course import REPO, Course
+from autograder.messages import file_language, language, tr
+from autograder.messages_ko import KO
 from autograder.notebooks import nbgrader_meta, read_notebook
 
 ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb"))
+SHARED_CONFIG = REPO / "autograder" / "nbgrader_config.py"
+# the language the course's students get their messages in (c.StudentFeedback.language)
+COURSE_LANGUAGE = file_language(SHARED_CONFIG)
+
+
+def said(template: str, **values: object) -> str:
+    """A message as the course's students read it: ``tr(template, ...)`` in their language."""
+    with language(COURSE_LANGUAGE):
+        return tr(template, **values)
+
+
+def words_of(template: str) -> str:
+    """The longest fixed piece of a message (between its placeholders) as students read it."""
+    text = KO.get(template, template) if COURSE_LANGUAGE == "ko" else template
+    return max(re.split(r"\{[^}]*\}", text), key=len).strip()
+
+
+class CourseIn(Course):
+    """A course whose settings are the shared ones plus another feedback language, as an
+    instructor sets ``c.StudentFeedback.language`` in ``autograder/nbgrader_config.py``."""
+
+    def __init__(self, root: Path, feedback_language: str) -> None:
+        super().__init__(root)
+        self._shared = Path(root).parent / f"nbgrader_config_{feedback_language}.py"
+        self._shared.write_text(
+            f"load_subconfig({str(SHARED_CONFIG)!r})  # noqa: F821\n"
+            f"c.StudentFeedback.language = {feedback_language!r}  # noqa: F821\n",
+            encoding="utf-8",
+        )
+
+    @property
+    def shared_config(self) -> Path:
+        return self._shared
 
 
 def source_notebook(assignment: str) -> NotebookNode:
@@ -86,10 +122,11 @@ def cell_scores(course: Course, assignment: str, student: str) -> dict[str, floa
         return {g.name: float(g.auto_score or 0.0) for g in sub.grades if g.name in wanted}
 
 
-def copy_course(template: Course, target: Path) -> Course:
-    """A fresh copy of a generated course (release + gradebook) at ``target``."""
+def copy_course(template: Course, target: Path, feedback_language: str = "") -> Course:
+    """A fresh copy of a generated course (release + gradebook) at ``target``, with the
+    course's feedback language or ``feedback_language`` (``"en"``, ``"ko"``)."""
     shutil.copytree(template.root, target)
-    course = Course(target)
+    course = CourseIn(target, feedback_language) if feedback_language else Course(target)
     course.ensure()  # points the copied nbgrader_config.py at the new root
     return course
 

@@ -10,7 +10,14 @@ the others.
 from __future__ import annotations
 
 import pytest
-from autograder_helpers import cell_scores, copy_course, points, student_notebook, write_notebook
+from autograder_helpers import (
+    cell_scores,
+    copy_course,
+    points,
+    student_notebook,
+    words_of,
+    write_notebook,
+)
 from more_bugs import MORE_BUGS
 
 from autograder.collect import collect
@@ -152,4 +159,9 @@ def test_feedback_explains_a_name_only_a_test_cell_sets(graded_bugs: Course) -> 
     page = graded_bugs.path("feedback", "relu-uses-test-cell-x", assignment, f"{assignment}.html")
     text = " ".join(html_text(page.read_text(encoding="utf-8")).split())
     assert "NameError: name 'x' is not defined" in text
-    assert "exists in your notebook only because a test cell sets it" in text
+    hint = words_of(
+        "{message} (`{name}` exists in your notebook only because a test cell sets it; when "
+        "the notebook is graded your cells run without the test cells, so use the arguments "
+        "your code receives, or define what it needs in your own cells)"
+    )
+    assert " ".join(hint.split()) in text

@@ -6,10 +6,8 @@ line (not a traceback) for an ungraded cell that could not run while grading.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -191,7 +189,8 @@ def feedback(generated_course: Course, tmp_path_factory: pytest.TempPathFactory)
     forgets to divide by N)."""
     if not (MATHJAX_SOURCE / "tex-chtml.js").is_file():
         subprocess.run(["bash", str(REPO / "scripts" / "fetch-mathjax.sh")], check=True)
-    course = copy_course(generated_course, tmp_path_factory.mktemp("feedback") / "course")
+    folder = tmp_path_factory.mktemp("feedback")
+    course = copy_course(generated_course, folder / "course", feedback_language="en")
     full = student_notebook(course, ASSIGNMENT)
     full.cells.append(nbformat.v4.new_code_cell(SCRATCH))
     partial = student_notebook(course, ASSIGNMENT, edits=[BUG])
@@ -297,29 +296,12 @@ def test_mathjax_is_shared_by_links_not_copies(feedback: Feedback) -> None:
 # the course set to Korean ------------------------------------------------------------------
 
 
-class _KoreanCourse(Course):
-    """A course whose settings are the shared ones plus ``c.StudentFeedback.language = "ko"``,
-    as an instructor sets it in ``autograder/nbgrader_config.py``."""
-
-    @property
-    def shared_config(self) -> Path:
-        return self.root.parent / "korean_nbgrader_config.py"
-
-
 @pytest.fixture(scope="module")
 def korean(generated_course: Course, tmp_path_factory: pytest.TempPathFactory) -> Feedback:
     """03_backprop graded in a course set to Korean for one student, `partial` (the same
     SoftmaxWithLoss.backward bug as above, plus the scratch cell that cannot run)."""
     folder = tmp_path_factory.mktemp("korean")
-    shared = REPO / "autograder" / "nbgrader_config.py"
-    (folder / "korean_nbgrader_config.py").write_text(
-        f"load_subconfig({str(shared)!r})  # noqa: F821\n"
-        'c.StudentFeedback.language = "ko"  # noqa: F821\n',
-        encoding="utf-8",
-    )
-    shutil.copytree(generated_course.root, folder / "course")
-    course = _KoreanCourse(folder / "course")
-    course.ensure()
+    course = copy_course(generated_course, folder / "course", feedback_language="ko")
     partial = student_notebook(course, ASSIGNMENT, edits=[BUG])
     partial.cells.append(nbformat.v4.new_code_cell(SCRATCH))
     save(partial, course.path("submitted", "partial", ASSIGNMENT, f"{ASSIGNMENT}.ipynb"))
@@ -330,7 +312,7 @@ def korean(generated_course: Course, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.mark.slow
-def test_english_is_the_default(feedback: Feedback) -> None:
+def test_english_when_the_course_says_en(feedback: Feedback) -> None:
     text = html_text(feedback.html("partial"))
     assert "(Score: 11.0 / 15.0)" in text and "Hints of the visible test (run it in" in text
     assert (

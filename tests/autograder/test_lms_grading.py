@@ -35,7 +35,7 @@ def grades(course: Course) -> dict[str, float]:
 
 def feedback_score(course: Course, student: str) -> float:
     text = course.path("feedback", student, A, f"{A}.html").read_text(encoding="utf-8")
-    return float(re.search(r"\(Score: ([\d.]+) / [\d.]+\)", text).group(1))
+    return float(re.search(r"\((?:Score|점수): ([\d.]+) / [\d.]+\)", text).group(1))
 
 
 def run(course: Course, *argv: str) -> int:

@@ -100,7 +100,7 @@ def test_the_setting_accepts_en_and_ko_only() -> None:
 
 def test_a_config_file_with_a_wrong_language_is_refused(tmp_path: Path) -> None:
     shared = REPO / "autograder" / "nbgrader_config.py"
-    assert file_language(shared) == "en"
+    assert file_language(shared) == "ko"  # the course's students read Korean
     config = tmp_path / "nbgrader_config.py"
     config.write_text(f'load_subconfig({str(shared)!r})\nc.StudentFeedback.language = "kr"\n')
     with pytest.raises(ValueError, match=r"must be one of 'en', 'ko'"):
