@@ -291,7 +291,7 @@ def _definition(trees: list[ast.Module], name: str, depth: int = 0) -> ast.stmt 
     """The statement that last binds ``name`` at the top level, through ``name = other``."""
     last: ast.stmt | None = None
     for tree in trees:
-        for node in tree.body:
+        for node in _top_level(tree.body):
             if _binds(node, name):
                 last = node
     if (
@@ -306,6 +306,20 @@ def _definition(trees: list[ast.Module], name: str, depth: int = 0) -> ast.stmt 
         if isinstance(other, ast.FunctionDef | ast.ClassDef):
             return other
     return last
+
+
+def _top_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements that run in the notebook's namespace: those of a cell, and those inside
+    its ``if``, ``try`` and ``with`` blocks (``try: ... except ImportError: def ...``)."""
+    for node in body:
+        yield node
+        if isinstance(node, ast.If | ast.With):
+            yield from _top_level(node.body)
+            yield from _top_level(getattr(node, "orelse", []))
+        elif isinstance(node, ast.Try):
+            for block in (node.body, *(h.body for h in node.handlers), node.orelse):
+                yield from _top_level(block)
+            yield from _top_level(node.finalbody)
 
 
 def _binds(node: ast.stmt, name: str) -> bool:

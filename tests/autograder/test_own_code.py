@@ -27,6 +27,15 @@ OWN = {
     "a shell command": ["!pip list\n" + CLASS.format(body="x")],
     "a cell magic": ["%%time\n" + CLASS.format(body="x")],
     "an alias of the student's class": ["class ReLU:\n    pass\nRelu = ReLU\n"],
+    "inside an if block": ["if True:\n    " + CLASS.format(body="x").replace("\n", "\n    ")],
+    "inside a try block": [
+        "try:\n    import cupy\nexcept ImportError:\n    "
+        + CLASS.format(body="x").replace("\n", "\n    ")
+    ],
+    "redefined, the last one counts": [
+        "from dlfs.layers import Relu\n",
+        CLASS.format(body="x"),
+    ],
     "import dlfs, dlfs.functions used": [
         "import dlfs\nimport dlfs.functions\n" + CLASS.format(body="dlfs.functions.softmax(x)")
     ],
