@@ -56,6 +56,11 @@ KO: dict[str, str] = {
     "{name} must be written in the notebook with def or class, not imported": (
         "{name}은(는) import하지 말고 노트북에서 def 또는 class로 직접 작성해야 합니다"
     ),
+    "{name} must be written in the notebook with def, class or lambda, not taken from "
+    "another object": (
+        "{name}은(는) 다른 객체에서 가져오지 말고 노트북에서 def, class 또는 lambda로 직접 "
+        "작성해야 합니다"
+    ),
     "{name} uses {bad} from {where}: write it yourself": (
         "{name}이(가) {where}의 {bad}을(를) 사용합니다: 직접 작성해야 합니다"
     ),

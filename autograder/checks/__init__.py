@@ -274,9 +274,16 @@ def own_code_problem(
             return tr(
                 "{name} is not defined in the notebook (a def or class named {name})", name=name
             )
-        if not isinstance(last, ast.FunctionDef | ast.ClassDef):
+        if isinstance(last, ast.Import | ast.ImportFrom):
             return tr(
                 "{name} must be written in the notebook with def or class, not imported", name=name
+            )
+        own = isinstance(last, ast.FunctionDef | ast.ClassDef)
+        if not (own or isinstance(last, ast.Assign) and isinstance(last.value, ast.Lambda)):
+            return tr(
+                "{name} must be written in the notebook with def, class or lambda, not taken "
+                "from another object",
+                name=name,
             )
         used = _banned_uses(last, direct, dotted, allowed)
         if used:
@@ -288,23 +295,20 @@ def own_code_problem(
 
 
 def _definition(trees: list[ast.Module], name: str, depth: int = 0) -> ast.stmt | None:
-    """The statement that last binds ``name`` at the top level, through ``name = other``."""
+    """The statement that last binds ``name`` at the top level. Through ``name = other`` and
+    ``name = Class.method`` it is the student's def or class that ``other`` or ``Class`` is."""
     last: ast.stmt | None = None
     for tree in trees:
         for node in _top_level(tree.body):
             if _binds(node, name):
                 last = node
-    if (
-        depth < 3
-        and isinstance(last, ast.Assign)
-        and len(last.targets) == 1
-        and isinstance(last.targets[0], ast.Name)
-        and isinstance(last.value, ast.Name)
-        and last.value.id != name
-    ):
-        other = _definition(trees, last.value.id, depth + 1)
-        if isinstance(other, ast.FunctionDef | ast.ClassDef):
-            return other
+    if depth < 3 and isinstance(last, ast.Assign) and len(last.targets) == 1:
+        dotted = _dotted_name(last.value) if isinstance(last.value, ast.expr) else None
+        root = dotted.split(".")[0] if dotted else None
+        if root and root != name:
+            other = _definition(trees, root, depth + 1)
+            if isinstance(other, ast.FunctionDef | ast.ClassDef | ast.Import | ast.ImportFrom):
+                return other
     return last
 
 

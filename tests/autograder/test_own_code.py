@@ -32,6 +32,10 @@ OWN = {
         "try:\n    import cupy\nexcept ImportError:\n    "
         + CLASS.format(body="x").replace("\n", "\n    ")
     ],
+    "a lambda": ["Relu = lambda: None\n"],
+    "a method of the student's class": [
+        "class 계층:\n    @staticmethod\n    def Relu():\n        pass\nRelu = 계층.Relu\n"
+    ],
     "redefined, the last one counts": [
         "from dlfs.layers import Relu\n",
         CLASS.format(body="x"),
@@ -60,6 +64,12 @@ BANNED = {
         "uses layers",
     ),
     "missing": (["def relu(x):\n    return x\n"], "not defined"),
+    "another object": (["def make():\n    return int\nRelu = make()\n"], "not taken from"),
+    "a numpy function": (["import numpy as np\nRelu = np.maximum\n"], "not imported"),
+    "a lambda that uses the library": (
+        ["import dlfs.layers as L\nRelu = lambda: L.Relu()\n"],
+        "uses L from dlfs.layers",
+    ),
 }
 
 
