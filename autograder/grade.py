@@ -93,11 +93,16 @@ def _tampering(course: Course, assignment: str, nb) -> list[str]:
             notes.append(f"cell {name} changed type; the original type was restored")
         if meta.get("grade") and nbgrader_meta(mine).get("points") != meta.get("points"):
             notes.append(f"the points of cell {name} were edited; the original points were used")
-        if meta.get("locked") and mine.source.strip() != cell.source.strip():
+        if meta.get("locked") and _text(mine.source) != _text(cell.source):
             what = "test cell" if is_test else "read-only cell"
             notes.append(f"{what} {name} was edited; the original was run instead")
     notes += [f"cell id {name} is unknown and was not graded" for name in submitted]
     return notes
+
+
+def _text(source: str) -> str:
+    """A cell's source compared as text: Windows line ends and trailing spaces do not count."""
+    return "\n".join(line.rstrip() for line in source.replace("\r\n", "\n").split("\n")).strip()
 
 
 def _notes_from_report(report: Report) -> list[str]:

@@ -53,6 +53,7 @@ KO: dict[str, str] = {
         "노트북에 {name}이(가) 정의되어 있지 않습니다 (이름이 {name}인 def 또는 class가 "
         "있어야 합니다)"
     ),
+    " (the sandbox's memory limit is {mb} MB)": " (채점 환경의 메모리 한도는 {mb} MB입니다)",
     "{name} must be written in the notebook with def or class, not imported": (
         "{name}은(는) import하지 말고 노트북에서 def 또는 class로 직접 작성해야 합니다"
     ),

@@ -429,6 +429,8 @@ class Session:
             where = _text(reply.get("where"))
             if reply.get("missing"):
                 raise CheckFailed(error)
+            if error.startswith("MemoryError"):
+                error += tr(" (the sandbox's memory limit is {mb} MB)", mb=self.limits.memory_mb)
             if where:
                 failed = CheckFailed(
                     tr("{label} raised {error} in {where}", label=label, error=error, where=where)

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from autograder.course import REPO
+from autograder.messages import language
 from autograder.sandbox import frames
 from autograder.sandbox.jail import BASE_UID, Limits, isolation
 from autograder.sandbox.session import CheckFailed, Fn, SandboxError, Session, decode_array
@@ -165,6 +166,15 @@ def test_a_banned_library_module_is_a_stub() -> None:
             assert "dlfs.layers is not available while 03_backprop is graded" in s.runs[cell].error
         assert s.runs["fn"].error is None
         assert s.get("Relu").type_name == "type" and s.get("Sigmoid").type_name == "type"
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_memory_error_names_the_limit(level: str) -> None:
+    cells = [("a", "def f():\n    raise MemoryError('Unable to allocate 957. MiB')")]
+    with _run(cells, level) as s, pytest.raises(CheckFailed) as err:
+        s.get("f")()
+    with language("en"):
+        assert f"memory limit is {FAST.memory_mb} MB" in str(err.value)
 
 
 @pytest.mark.parametrize("level", LEVELS)
