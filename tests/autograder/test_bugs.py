@@ -165,3 +165,15 @@ def test_feedback_explains_a_name_only_a_test_cell_sets(graded_bugs: Course) -> 
         "your code receives, or define what it needs in your own cells)"
     )
     assert " ".join(hint.split()) in text
+
+
+def test_the_textbooks_loss_gets_the_log_sum_exp_hint(graded_bugs: Course) -> None:
+    """log(softmax(x) + 1e-7) is off by ~1e-7: the message says which method to use instead."""
+    assignment = "03_backprop"
+    student = "softmax-loss-log-plus-delta"
+    page = graded_bugs.path("feedback", student, assignment, f"{assignment}.html")
+    text = " ".join(html_text(page.read_text(encoding="utf-8")).split())
+    hint = words_of(": compute log-probabilities with log-sum-exp, not log(softmax(x) + 1e-7)")
+    visible = words_of("Hints of the visible test")  # where the reason of the check ends
+    reasons = [r.split(visible)[0] for r in text.split("CheckFailed: ")[1:]]
+    assert len(reasons) == 1 and hint in reasons[0], reasons
