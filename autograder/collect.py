@@ -32,7 +32,6 @@ import csv
 import datetime as dt
 import os
 import re
-import shutil
 import stat
 import tempfile
 import unicodedata
@@ -40,6 +39,8 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import nbformat
 
 from autograder.course import Course, CourseError
 from autograder.names import (
@@ -59,7 +60,8 @@ from autograder.notebooks import NotebookError, grade_ids, read_notebook
 __all__ = ["CollectEntry", "collect", "normalise_student", "notebook_stem", "write_report"]
 
 MAX_ZIP_BYTES = 2_000_000_000  # refuse to unpack more than this (zip bombs)
-MAX_NOTEBOOK_MB = 20.0  # a bigger notebook is reported and skipped, never read
+MAX_NOTEBOOK_MB = 100.0  # a bigger notebook is reported and skipped, never read
+OUTPUTS_MB = 20.0  # a bigger notebook is stored without its outputs, which are never graded
 MAX_ZIP_DEPTH = 3  # zips inside zips inside zips
 # archives that may hold a submission but that the standard library cannot open (반디집's
 # .egg, ALZip's .alz, .rar, .7z, ...): refused, so that the instructor asks for the notebook
@@ -656,6 +658,8 @@ def _store(course: Course, entry: CollectEntry, dry_run: bool) -> None:
     if Path(entry.source).name != dest.name:
         entry.notes.append(f"saved as {dest.name}")
     data = entry.path.read_bytes()
+    if len(data) > OUTPUTS_MB * 1e6:
+        data = _without_outputs(entry, data)
     if dest.is_file() and dest.read_bytes() == data:
         entry.status = "unchanged"
         return
@@ -670,10 +674,26 @@ def _store(course: Course, entry: CollectEntry, dry_run: bool) -> None:
         entry.notes.append("dry run: nothing written")
         return
     folder.mkdir(parents=True, exist_ok=True)
-    with open(entry.path, "rb") as src, open(dest, "wb") as out:
-        shutil.copyfileobj(src, out)
+    dest.write_bytes(data)
     stamp = dt.datetime.fromtimestamp(entry.mtime, tz=dt.timezone.utc)
     (folder / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
+
+
+def _without_outputs(entry: CollectEntry, data: bytes) -> bytes:
+    """A large notebook without the outputs of its code cells (grading runs the code again)."""
+    assert entry.path is not None
+    try:
+        nb = read_notebook(entry.path)
+    except NotebookError:
+        return data  # kept as handed in: autograde says what is wrong with it
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    stripped = (nbformat.writes(nb) + "\n").encode()
+    entry.notes.append(
+        f"its outputs were left out ({len(data) / 1e6:.1f} MB in all): grading runs the code again"
+    )
+    return stripped
 
 
 def write_report(entries: list[CollectEntry], path: Path) -> None:

@@ -534,3 +534,21 @@ def test_an_archive_that_cannot_be_opened_is_refused_not_ignored(
     out = capsys.readouterr().out
     assert "a .egg archive cannot be opened here" in out and "a .rar archive" in out
     assert stored(course) == {"박서윤": "박서윤"}
+
+
+def test_a_notebook_large_with_outputs_is_collected_without_them(
+    course: Course, tmp_path: Path
+) -> None:
+    nb = nbformat.reads(notebook("박서준").decode(), as_version=4)
+    code = next(c for c in nb.cells if c.cell_type == "code")
+    code.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x" * 25_000_000)]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "박서준_과제3.ipynb").write_text(nbformat.writes(nb), encoding="utf-8")
+    (entry,) = collect(course, inbox)
+    assert entry.status == "collected" and "outputs were left out" in "; ".join(entry.notes)
+    kept = course.path("submitted", "박서준", A, f"{A}.ipynb")
+    assert kept.stat().st_size < 1_000_000
+    assert stored(course) == {"박서준": "박서준"}
+    again = nbformat.reads(kept.read_text(encoding="utf-8"), as_version=4)
+    assert [c.source for c in again.cells] == [c.source for c in nb.cells]
