@@ -2,7 +2,8 @@
 
 Names are cut into words (letters in any script, or digits; ``과제3`` is ``과제`` and ``3``).
 An assignment is mentioned by its id (``03_backprop``), its title (``backprop``) or its
-number (``3`` or ``03``). A run of 7 to 10 digits is a student number. What is left, after
+number (``3`` or ``03``). A run of 7 to 10 digits, or a year, a hyphen and 4 to 6 digits
+(``2019-12345``, as some universities write it), is a student number. What is left, after
 the words course sites add (``submission``, ``제출``, ``late`` ...), is the student's name:
 Hangul is kept as it is, Latin letters are lower-cased, words are joined by ``_``, so
 ``Park Seoyeon`` is ``park_seoyeon`` and ``박서준`` stays ``박서준`` (nbgrader, its gradebook
@@ -50,7 +51,9 @@ __all__ = [
     "tokens",
 ]
 
-STUDENT_NUMBER = re.compile(r"^\d{7,10}$")
+# 7 to 10 digits (2021123456), or the year, a hyphen and 4 to 6 digits (2019-12345)
+STUDENT_NUMBER = re.compile(r"^(?:\d{7,10}|\d{4}-\d{4,6})$")
+_HYPHENATED = re.compile(r"(?<![\d-])\d{4}-\d{4,6}(?![\d-])")
 
 # words that course sites, operating systems and students add to file names
 NOISE = {
@@ -201,6 +204,8 @@ def student_name(text: str, assignments: list[str]) -> StudentName:
 
     >>> student_name("2021123456_박서준_과제3 (1)", ["03_backprop"])
     StudentName(number='2021123456', name='박서준')
+    >>> student_name("2019-12345 홍길동 과제3", ["03_backprop"])
+    StudentName(number='2019-12345', name='홍길동')
 
     In a course site's layout (:func:`site_name`) only the part that names the student counts:
     the student's own file name after it may hold anything.
@@ -210,9 +215,12 @@ def student_name(text: str, assignments: list[str]) -> StudentName:
         text = site.who
         if blind := _BLIND.fullmatch(text.strip()):  # Moodle's blind marking
             return StudentName(name=f"participant_{blind.group(1)}")
+    found = StudentName()
+    if hyphenated := _HYPHENATED.search(unicodedata.normalize("NFC", text)):
+        found.number = hyphenated.group(0)
+        text = unicodedata.normalize("NFC", text).replace(found.number, " ")
     words = name_words(text, assignments)
     _, used, _ = mentioned_assignment(words, assignments)
-    found = StudentName()
     kept = []
     for i, word in enumerate(words):
         if i in used or word in NOISE:
@@ -239,6 +247,8 @@ def is_id(folder: str, assignments: list[str]) -> bool:
         return False
     words = name_words(folder, assignments)
     if set(words) & SITE_WORDS or any(STUDENT_NUMBER.match(w) for w in words):
+        return False
+    if _HYPHENATED.search(folder):
         return False
     named, used, _ = mentioned_assignment(words, assignments)
     return not named or (len(used) == 1 and words[min(used)].isdigit())

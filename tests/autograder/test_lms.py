@@ -552,3 +552,21 @@ def test_a_notebook_large_with_outputs_is_collected_without_them(
     assert stored(course) == {"박서준": "박서준"}
     again = nbformat.reads(kept.read_text(encoding="utf-8"), as_version=4)
     assert [c.source for c in again.cells] == [c.source for c in nb.cells]
+
+
+def test_student_numbers_written_with_a_hyphen(course: Course, tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"  # as some universities write them: year-number
+    roster.write_bytes("학번,이름\n2019-12345,홍길동\n2020-54321,박서윤\n".encode("cp949"))
+    archive = write_zip(
+        tmp_path / "download.zip",
+        [
+            Entry("2019-12345_홍길동_과제3.ipynb", notebook("홍길동"), "cp949"),
+            Entry("박서윤 - 과제3.ipynb", notebook("박서윤"), "cp949"),
+            # a date is not a student number
+            Entry("과제 3_2020-54321_attempt_2026-12-01-10-30-00_backprop.ipynb", notebook("x")),
+        ],
+    )
+    entries = by_source(collect(course, archive, roster=Roster.read(roster)))
+    assert entries["2019-12345_홍길동_과제3.ipynb"].student == "2019-12345"
+    assert stored(course)["2019-12345"] == "홍길동"
+    assert {e.student for e in entries.values()} == {"2019-12345", "2020-54321"}
