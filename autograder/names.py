@@ -313,6 +313,13 @@ class Roster:
             data = path.read_bytes()
         except OSError as err:
             raise CourseError(f"cannot read the roster {path}: {err.strerror}") from None
+        if path.suffix.lower() in (".xlsx", ".xls") or data.startswith(
+            (b"PK\x03\x04", b"\xd0\xcf")
+        ):
+            raise CourseError(
+                f"the roster {path} is an Excel file: save it as CSV (in Excel, File > Save As > "
+                "CSV UTF-8) and pass the .csv file"
+            )
         for encoding in ("utf-8-sig", "cp949"):
             try:
                 text = data.decode(encoding)

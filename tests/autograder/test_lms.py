@@ -570,3 +570,10 @@ def test_student_numbers_written_with_a_hyphen(course: Course, tmp_path: Path) -
     assert entries["2019-12345_홍길동_과제3.ipynb"].student == "2019-12345"
     assert stored(course)["2019-12345"] == "홍길동"
     assert {e.student for e in entries.values()} == {"2019-12345", "2020-54321"}
+
+
+def test_an_excel_roster_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    roster = tmp_path / "명단.xlsx"
+    roster.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)))
+    with pytest.raises(CourseError, match="is an Excel file: save it as CSV"):
+        Roster.read(roster)
