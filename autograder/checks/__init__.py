@@ -244,7 +244,10 @@ def _python(source: str) -> str:
     stripped = source.lstrip()
     if stripped.startswith("%%"):
         source = stripped.partition("\n")[2]
-    return _IPYTHON.transform_cell(source)
+    try:
+        return _IPYTHON.transform_cell(source)
+    except Exception:  # IPython could not read it either: parse it as it is
+        return source
 
 
 def own_code_problem(
@@ -256,15 +259,15 @@ def own_code_problem(
     """None when every name is defined by the student's own def/class without banned code.
 
     ``allowed`` names may come from a banned module: the check replaces them by the
-    course's versions (``uses`` of :meth:`Suite.check`). A name may also be another name
-    for the student's own def or class (``Relu = ReLU``).
+    course's versions (``uses`` of :meth:`Suite.check`). A name may also be a lambda, or
+    another name for the student's own def, class or method (``Relu = ReLU``).
     """
     trees = []
     for _, source in cells:
         try:
             trees.append(ast.parse(_python(source)))
-        except SyntaxError:
-            continue
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue  # the cell cannot run either: what it defines does not exist
     direct, dotted = _banned_imports(trees, banned) if banned else (set(), {})
     direct -= set(allowed)
     where = ", ".join(banned)
