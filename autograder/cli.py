@@ -268,9 +268,10 @@ def cmd_autograde(course: Course, args: argparse.Namespace) -> int:
         for assignment in sorted({r.assignment for r in stale}):
             who = [r.student for r in stale if r.assignment == assignment]
             code = max(code, _feedback(course, [assignment], who))
-        if course.path("reports", "grades.csv").is_file():
-            args.to = None
-            code = max(code, cmd_export(course, args))
+    graded = any(r.status == "graded" for r in results)
+    if graded and course.path("reports", "grades.csv").is_file():  # never an old score in it
+        args.to = None
+        code = max(code, cmd_export(course, args))
     return code
 
 
@@ -322,6 +323,9 @@ def cmd_export(course: Course, args: argparse.Namespace) -> int:
     run = course.nbgrader("export", f"--to={target}")
     if not run.ok or not target.is_file():
         raise CourseError("nbgrader export failed:\n  " + "\n  ".join(run.errors()[-5:]))
+    # with a BOM, as Excel on Korean Windows reads UTF-8 (and Hangul names) only then
+    text = target.read_text(encoding="utf-8-sig")
+    target.write_text(text, encoding="utf-8-sig", newline="")
     print(f"grades: {target}")
     return EXIT_OK
 

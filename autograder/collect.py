@@ -699,7 +699,7 @@ def _without_outputs(entry: CollectEntry, data: bytes) -> bytes:
 def write_report(entries: list[CollectEntry], path: Path) -> None:
     """Write the collection report as CSV."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
+    with open(path, "w", newline="", encoding="utf-8-sig") as fh:  # BOM: Excel reads UTF-8
         writer = csv.DictWriter(fh, ["file", "student", "name", "assignment", "status", "notes"])
         writer.writeheader()
         writer.writerows(e.row() for e in entries)

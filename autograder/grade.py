@@ -331,13 +331,13 @@ def write_status(course: Course, results: list[GradeResult]) -> Path:
     path = course.path("reports", "autograde-status.csv")
     rows: dict[tuple[str, str], dict[str, str]] = {}
     if path.is_file():
-        with open(path, newline="", encoding="utf-8") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
             for row in csv.DictReader(fh):
                 rows[(row["assignment"], row["student"])] = row
     for result in results:
         rows[(result.assignment, result.student)] = result.row()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
+    with open(path, "w", newline="", encoding="utf-8-sig") as fh:  # BOM: Excel reads UTF-8
         writer = csv.DictWriter(fh, STATUS_FIELDS)
         writer.writeheader()
         writer.writerows(rows[key] for key in sorted(rows))
@@ -401,14 +401,14 @@ def remove_student(course: Course, student: str, assignments: list[str] | None =
             empty.rmdir()
     status = course.path("reports", "autograde-status.csv")
     if status.is_file():
-        with open(status, newline="", encoding="utf-8") as fh:
+        with open(status, newline="", encoding="utf-8-sig") as fh:
             rows = list(csv.DictReader(fh))
         kept_rows = [
             r
             for r in rows
             if not (r["student"] == student and (not assignments or r["assignment"] in assignments))
         ]
-        with open(status, "w", newline="", encoding="utf-8") as fh:
+        with open(status, "w", newline="", encoding="utf-8-sig") as fh:
             writer = csv.DictWriter(fh, STATUS_FIELDS)
             writer.writeheader()
             writer.writerows(kept_rows)

@@ -101,7 +101,7 @@ def format_table(stats: list[TestStats]) -> str:
 
 def write_csv(stats: list[TestStats], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
+    with open(path, "w", newline="", encoding="utf-8-sig") as fh:  # BOM: Excel reads UTF-8
         writer = csv.DictWriter(fh, FIELDS)
         writer.writeheader()
         writer.writerows(s.row() for s in stats)

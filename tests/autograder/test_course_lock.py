@@ -63,7 +63,9 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 120) -> None:
 
 
 def _status(course: Course) -> dict[str, str]:
-    with open(course.path("reports", "autograde-status.csv"), newline="", encoding="utf-8") as fh:
+    with open(
+        course.path("reports", "autograde-status.csv"), newline="", encoding="utf-8-sig"
+    ) as fh:
         return {row["student"]: row["status"] for row in csv.DictReader(fh)}
 
 
@@ -93,7 +95,7 @@ def test_a_second_writer_refuses_or_waits(new_course: Callable[..., Course]) -> 
     assert _status(course) == {"ada": "graded", "ben": "graded"}
     assert _full_marks(course, "ada") and _full_marks(course, "ben")
     # export waited for autograde to end, so it exported both grades
-    with open(course.path("reports", "grades.csv"), newline="", encoding="utf-8") as fh:
+    with open(course.path("reports", "grades.csv"), newline="", encoding="utf-8-sig") as fh:
         rows = [r for r in csv.DictReader(fh) if r["assignment"] == ASSIGNMENT]
     assert [float(r["score"]) for r in rows] == [sum(points(ASSIGNMENT).values())] * 2
 

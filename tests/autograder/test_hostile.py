@@ -98,9 +98,11 @@ def hostile(generated_course: Course, tmp_path_factory: pytest.TempPathFactory):
     before = {p: p.read_bytes() for p in inbox.rglob("*") if p.is_file()}
     collect_code = main(["collect", str(inbox), "--course-dir", str(course.root)])
     grade_code = main(["autograde", A, "--timeout", str(TIMEOUT), "--course-dir", str(course.root)])
-    with open(course.path("reports", "autograde-status.csv"), newline="") as fh:
+    with open(
+        course.path("reports", "autograde-status.csv"), newline="", encoding="utf-8-sig"
+    ) as fh:
         status = {row["student"]: row for row in csv.DictReader(fh)}
-    with open(course.path("reports", "collect.csv"), newline="") as fh:
+    with open(course.path("reports", "collect.csv"), newline="", encoding="utf-8-sig") as fh:
         collected = {row["file"]: row for row in csv.DictReader(fh)}
     after = {p: p.read_bytes() for p in inbox.rglob("*") if p.is_file()}
     generate_feedback(course, [A], students=["deleter", "editor", "looper"])

@@ -27,7 +27,7 @@ BUG = [("a3_affine_code", "np.sum(dout, axis=0)", "np.sum(dout, axis=1)")]  # db
 
 
 def grades(course: Course) -> dict[str, float]:
-    with open(course.path("reports", "grades.csv"), newline="", encoding="utf-8") as fh:
+    with open(course.path("reports", "grades.csv"), newline="", encoding="utf-8-sig") as fh:
         return {
             r["student_id"]: float(r["score"]) for r in csv.DictReader(fh) if r["assignment"] == A
         }
@@ -85,9 +85,21 @@ def test_grade_regrade_and_remove(new_course, tmp_path: Path) -> None:
     assert feedback_score(course, "박서윤") == full - 1
     assert grades(course)["박서윤"] == full - 1
 
+    # collect and autograde, without feedback in between: grades.csv follows every time
+    new = tmp_path / "new.ipynb"
+    for notebook, score in ((solved, full), (buggy, full - 1)):
+        new.write_bytes(notebook)
+        assert run(course, "collect", str(new), "--student", "2027000002") == 0
+        assert run(course, "autograde", "03") == 0
+        assert grades(course)["2027000002"] == score
+
+    # every report opens in Excel on Korean Windows: UTF-8 with a BOM
+    for name in ("grades.csv", "autograde-status.csv", "collect.csv", "test-pass-rates.csv"):
+        assert course.path("reports", name).read_bytes().startswith(b"\xef\xbb\xbf"), name
+
     # a wrongly collected student goes away, and everything after still works
     assert run(course, "remove-student", "choi_yuna") == 0
     assert not course.path("submitted", "choi_yuna").exists()
     assert run(course, "feedback", "3") == 0
     assert run(course, "export") == 0
-    assert set(grades(course)) == {"박서준", "박서윤", "2021123456"}
+    assert set(grades(course)) == {"박서준", "박서윤", "2021123456", "2027000002"}

@@ -135,9 +135,11 @@ def test_a_seventh_assignment_from_source_and_check_to_grades(tmp_path: Path) ->
     _submission(release, wrong, inbox / "wrong" / f"{A}.ipynb")
     graded = _run(repo, "grade", A, "--source", str(inbox))
     assert graded.returncode == 0, graded.stdout + graded.stderr
-    with open(repo / "course" / "reports" / "grades.csv", newline="") as fh:
+    with open(repo / "course" / "reports" / "grades.csv", newline="", encoding="utf-8-sig") as fh:
         scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(fh)}
     assert scores == {"right": 2.0, "wrong": 0.0}
-    with open(repo / "course" / "reports" / "autograde-status.csv", newline="") as fh:
+    with open(
+        repo / "course" / "reports" / "autograde-status.csv", newline="", encoding="utf-8-sig"
+    ) as fh:
         notes = {row["student"]: row["notes"] for row in csv.DictReader(fh)}
     assert "1 of 1 test cells failed: a7_scale" in notes["wrong"]

@@ -111,7 +111,7 @@ def test_feedback_never_shows_hidden_tests(graded: Graded, assignment: str) -> N
 def test_export_writes_one_row_per_student_and_assignment(graded: Graded, capsys) -> None:
     target = graded.course.path("reports", "grades.csv")
     assert main(["export", "--course-dir", str(graded.course.root)]) == 0
-    with open(target, newline="") as fh:
+    with open(target, newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert {(r["student_id"], r["assignment"]) for r in rows} == {
         (s, a) for s in STUDENTS for a in ASSIGNMENTS
@@ -125,7 +125,9 @@ def test_report_ranks_tests_by_pass_rate(graded: Graded, capsys) -> None:
     assert main(["report", "--course-dir", str(graded.course.root)]) == 0
     out = capsys.readouterr().out
     assert "a1_softmax" in out and "rate" in out.splitlines()[0]
-    with open(graded.course.path("reports", "test-pass-rates.csv"), newline="") as fh:
+    with open(
+        graded.course.path("reports", "test-pass-rates.csv"), newline="", encoding="utf-8-sig"
+    ) as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == sum(len(points(a)) for a in ASSIGNMENTS)
     assert {(r["passed"], r["submissions"]) for r in rows} == {("2", "3")}

@@ -258,7 +258,7 @@ def test_no_process_outlives_grading(graded) -> None:
 
 def test_reasons_are_reported(graded) -> None:
     course, _, _, _ = graded
-    with open(course.path("reports", "autograde-status.csv"), encoding="utf-8") as fh:
+    with open(course.path("reports", "autograde-status.csv"), encoding="utf-8-sig") as fh:
         rows = {row["student"]: row["notes"] for row in csv.DictReader(fh)}
     assert "SIGSEGV" in rows["crasher"]
     assert "left out: " + said("it ran longer than {seconds:g} s", seconds=5) in rows["looper"]
