@@ -160,8 +160,8 @@ def notebook_stem(rel: str) -> str | None:
     return found["stem"] if found else None
 
 
-def _is_notebook_json(path: Path | None) -> bool:
-    """Whether a file saved under another suffix than ``.ipynb`` holds a notebook."""
+def _is_notebook(path: Path | None) -> bool:
+    """Whether a file holds a notebook that can be read (whatever its suffix)."""
     if path is None:
         return False
     try:
@@ -519,6 +519,11 @@ def collect(
         raise CourseError(f"'{student}' cannot be a student id: it has no letter or digit")
     if len(matcher.forced) > MAX_ID_LENGTH:
         raise CourseError(f"a student id has at most {MAX_ID_LENGTH} characters: '{student}'")
+    if roster is not None and matcher.forced and matcher.forced not in roster.students:
+        raise CourseError(
+            f"--student {student} is not a student number of the roster {roster.source}: "
+            "check the number (nothing was collected)"
+        )
     with tempfile.TemporaryDirectory(prefix="dlfs-collect-") as tmp:
         gatherer = _Gatherer(Path(tmp), int(max_mb * 1e6))
         if source.is_dir():
@@ -543,7 +548,7 @@ def collect(
                 note = f"a {kind} archive cannot be opened here: ask the student for the .ipynb"
                 entries.append(CollectEntry(file.rel, status="refused", notes=[note]))
             elif notebook_stem(file.rel) is None or not (
-                file.rel.lower().endswith(".ipynb") or _is_notebook_json(file.path)
+                file.rel.lower().endswith(".ipynb") or _is_notebook(file.path)
             ):
                 entries.append(CollectEntry(file.rel, status="ignored", notes=["not a notebook"]))
             else:
@@ -662,6 +667,13 @@ def _store(course: Course, entry: CollectEntry, dry_run: bool) -> None:
         data = _without_outputs(entry, data)
     if dest.is_file() and dest.read_bytes() == data:
         entry.status = "unchanged"
+        return
+    if dest.is_file() and _is_notebook(dest) and not _is_notebook(entry.path):
+        entry.status = "refused"
+        entry.notes.append(
+            "not a valid notebook, so the student's previous submission is kept: ask for the "
+            "file again"
+        )
         return
     if dest.is_file():
         entry.status = "replaced"

@@ -577,3 +577,25 @@ def test_an_excel_roster_is_refused_with_what_to_do(tmp_path: Path) -> None:
     roster.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)))
     with pytest.raises(CourseError, match="is an Excel file: save it as CSV"):
         Roster.read(roster)
+
+
+def test_a_damaged_resubmission_keeps_the_previous_one(course: Course, tmp_path: Path) -> None:
+    good = tmp_path / "good.ipynb"
+    good.write_bytes(notebook("박서윤"))
+    collect(course, good, student="박서윤")
+    damaged = tmp_path / "later" / f"{A}.ipynb"
+    damaged.parent.mkdir()
+    damaged.write_bytes(notebook("박서윤 later")[:2000])  # an upload cut short
+    (entry,) = collect(course, damaged, student="박서윤")
+    assert entry.status == "refused" and "previous submission is kept" in entry.notes[-1]
+    assert stored(course) == {"박서윤": "박서윤"}
+
+
+def test_a_mistyped_student_with_a_roster_is_refused(course: Course, tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("학번,이름\n2021123456,박서윤\n", encoding="utf-8")
+    single = tmp_path / "fixed.ipynb"
+    single.write_bytes(notebook("박서윤"))
+    with pytest.raises(CourseError, match="not a student number of the roster"):
+        collect(course, single, student="202112345", roster=Roster.read(roster))
+    assert not course.root.exists()
