@@ -19,7 +19,7 @@ from autograder import collect as collect_mod
 from autograder import report as report_mod
 from autograder.course import DEFAULT_COURSE_DIR, Course, CourseError
 from autograder.feedback import generate_feedback
-from autograder.grade import autograde, remove_student
+from autograder.grade import autograde, finished, remove_student, submissions
 from autograder.hidden_tests import stale_problems, sync_hidden_tests
 from autograder.names import Roster
 from autograder.notebooks import nbgrader_meta, read_notebook, source_problems, strip_outputs
@@ -313,7 +313,31 @@ def _feedback(
     _print_rows(rows, ["assignment", "student", "status", "file", "notes"])
     if not results:
         print(f"no autograded submissions: run `{course.command('autograde')}` first")
+    _say_not_autograded(course, assignments, students)
     return EXIT_SOME_FAILED if any(r.status != "written" for r in results) else EXIT_OK
+
+
+def _say_not_autograded(
+    course: Course, assignments: list[str], students: list[str] | None = None
+) -> None:
+    """A line for the collected submissions that are not autograded (yet, or since a change)."""
+    for assignment in assignments:
+        waiting = [
+            s
+            for s in submissions(course, assignment, students)
+            if not finished(
+                course.path("autograded", s, assignment, f"{assignment}.ipynb"),
+                course.path("submitted", s, assignment, f"{assignment}.ipynb"),
+            )
+        ]
+        if waiting:
+            who = ", ".join(waiting[:5]) + (" ..." if len(waiting) > 5 else "")
+            print(
+                f"{len(waiting)} collected submission(s) of {assignment} have no autograded "
+                f"notebook, so no feedback and no row in grades.csv: {who}; run "
+                f"`{course.command('autograde', assignment)}` (reports/autograde-status.csv "
+                "says why one could not be graded)"
+            )
 
 
 def cmd_export(course: Course, args: argparse.Namespace) -> int:
@@ -327,6 +351,7 @@ def cmd_export(course: Course, args: argparse.Namespace) -> int:
     text = target.read_text(encoding="utf-8-sig")
     target.write_text(text, encoding="utf-8-sig", newline="")
     print(f"grades: {target}")
+    _say_not_autograded(course, course.assignments())
     return EXIT_OK
 
 

@@ -28,7 +28,14 @@ from autograder.messages import file_language
 from autograder.notebooks import NotebookError, nbgrader_meta, read_notebook
 from autograder.sandbox.verdicts import Report
 
-__all__ = ["GradeResult", "autograde", "remove_student", "submissions", "write_status"]
+__all__ = [
+    "GradeResult",
+    "autograde",
+    "finished",
+    "remove_student",
+    "submissions",
+    "write_status",
+]
 
 STATUS_FIELDS = ["assignment", "student", "status", "score", "max_score", "seconds", "notes"]
 
@@ -159,7 +166,7 @@ def _manual_points(course: Course, assignment: str, student: str) -> float:
         )
 
 
-def _finished(graded: Path, notebook: Path) -> bool:
+def finished(graded: Path, notebook: Path) -> bool:
     """Whether ``graded`` is a complete autograded version of the submission ``notebook``.
 
     nbgrader removes the old autograded notebook before it grades again and writes the new
@@ -200,7 +207,7 @@ def _grade_one(
         result.notes.append(damaged)
         return result
     graded = course.path("autograded", student, assignment, notebook.name)
-    if not force and _finished(graded, notebook):
+    if not force and finished(graded, notebook):
         result.status = "up to date"
         result.score, result.max_score = _score(course, assignment, student)
         result.notes.append("already autograded; use --force to grade again")

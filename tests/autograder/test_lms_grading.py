@@ -103,3 +103,17 @@ def test_grade_regrade_and_remove(new_course, tmp_path: Path) -> None:
     assert run(course, "feedback", "3") == 0
     assert run(course, "export") == 0
     assert set(grades(course)) == {"박서준", "박서윤", "2021123456", "2027000002"}
+
+
+def test_export_says_which_collected_submissions_are_not_graded(
+    new_course, tmp_path: Path, capsys
+) -> None:
+    course = new_course()
+    single = tmp_path / "박서준_과제3.ipynb"
+    single.write_bytes(nbformat.writes(student_notebook(course, A)).encode())
+    assert run(course, "collect", str(single)) == 0
+    capsys.readouterr()
+    assert run(course, "export") == 0
+    out = capsys.readouterr().out
+    assert f"1 collected submission(s) of {A} have no autograded notebook" in out
+    assert "박서준" in out and "autograde 03_backprop" in out
