@@ -44,6 +44,7 @@ import nbformat
 
 from autograder.course import Course, CourseError
 from autograder.names import (
+    STUDENT_NUMBER,
     Roster,
     StudentName,
     is_id,
@@ -560,6 +561,7 @@ def collect(
         if roster is None and not matcher.forced:
             _numbers_for_names(entries)
             _tell_apart_namesakes(entries)
+            _check_ids_like_the_course(course, entries)
         if not matcher.forced:  # --student: the instructor says whose they all are
             _check_people(entries)
         _resolve_duplicates(entries)
@@ -598,6 +600,24 @@ def _tell_apart_namesakes(entries: list[CollectEntry]) -> None:
                 f"told apart by the course site's number for them, {e.account}"
             )
             e.student = f"{e.student}_{e.account}"
+
+
+def _check_ids_like_the_course(course: Course, entries: list[CollectEntry]) -> None:
+    """A course whose students are all student numbers (collected with a roster) gets no
+    student under a name: 박서준 would be a second student beside his number."""
+    folder = course.path("submitted")
+    known = [p.name for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []
+    if not known or not all(STUDENT_NUMBER.match(k) for k in known):
+        return
+    named = sorted({e.student for e in entries if e.student and not e.status} - set(known))
+    named = [s for s in named if not STUDENT_NUMBER.match(s)]
+    if named:
+        raise CourseError(
+            f"every student of this course so far is a student number, but this source names "
+            f"{', '.join(named[:5])}{' ...' if len(named) > 5 else ''} by name: collect it with "
+            "--roster (the class list) so that they keep their numbers, or with --student "
+            "NUMBER for one student; nothing was written."
+        )
 
 
 def _check_people(entries: list[CollectEntry]) -> None:

@@ -37,6 +37,7 @@ from pathlib import Path
 from autograder.course import CourseError
 
 __all__ = [
+    "STUDENT_NUMBER",
     "Roster",
     "SiteName",
     "StudentName",

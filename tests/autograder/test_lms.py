@@ -599,3 +599,16 @@ def test_a_mistyped_student_with_a_roster_is_refused(course: Course, tmp_path: P
     with pytest.raises(CourseError, match="not a student number of the roster"):
         collect(course, single, student="202112345", roster=Roster.read(roster))
     assert not course.root.exists()
+
+
+def test_a_late_batch_by_name_in_a_course_of_numbers_stops(course: Course, tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("학번,이름\n2021123456,박서준\n2021123457,박서윤\n", encoding="utf-8")
+    first = write_zip(tmp_path / "first.zip", [Entry("박서준 - 과제3.ipynb", notebook("박서준"))])
+    collect(course, first, roster=Roster.read(roster))
+    late = write_zip(tmp_path / "late.zip", [Entry("박서윤 - 과제3.ipynb", notebook("박서윤"))])
+    with pytest.raises(CourseError, match="collect it with --roster"):
+        collect(course, late)  # the roster forgotten: 박서윤 would be a student of her own
+    assert stored(course) == {"2021123456": "박서준"}
+    collect(course, late, roster=Roster.read(roster))
+    assert stored(course) == {"2021123456": "박서준", "2021123457": "박서윤"}
