@@ -182,6 +182,8 @@ def _show_collected(course: Course, entries, roster: Roster | None, dry_run: boo
             print(f"on the roster, nothing handed in: {', '.join(missing)}")
     if not dry_run:
         report = course.path("reports", "collect.csv")
+        if report.is_file():  # the report of the previous batch is kept
+            course.backup_file(report, "collect-report")
         collect_mod.write_report(entries, report)
         print(f"report: {report}")
     not_taken = sum(counts[s] for s in collect_mod.NOT_TAKEN)
@@ -534,11 +536,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command not in WRITERS or getattr(args, "dry_run", False):
             return args.func(course, args)
         words = sys.argv[1:] if argv is None else argv
-        with course.lock(shlex.join(["./run course", *words]), wait=args.wait):
+        with course.lock("./run course " + shlex.join(words), wait=args.wait):
             return args.func(course, args)
     except CourseError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(
+            "interrupted: what was done is kept; run the same command again to go on",
+            file=sys.stderr,
+        )
         return 130

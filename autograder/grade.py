@@ -383,6 +383,11 @@ def remove_student(course: Course, student: str, assignments: list[str] | None =
             f"no student '{student}' in the gradebook or in submitted/; "
             f"the students are: {', '.join(known) or 'none yet'}"
         )
+    if assignments and not folders and not set(assignments) & set(in_gradebook or []):
+        raise CourseError(
+            f"{student} has no submission of {', '.join(assignments)} in the gradebook or the "
+            "course folders: nothing to remove"
+        )
     done = []
     backup = course.backup_gradebook(f"before-removing-{student}")
     if backup is not None:

@@ -103,6 +103,9 @@ def test_grade_regrade_and_remove(new_course, tmp_path: Path) -> None:
     assert run(course, "feedback", "3") == 0
     assert run(course, "export") == 0
     assert set(grades(course)) == {"박서준", "박서윤", "2021123456", "2027000002"}
+    # one submission removed, then asked again: nothing is left to remove, and it says so
+    assert run(course, "remove-student", "2027000002", "03") == 0
+    assert run(course, "remove-student", "2027000002", "03") == 2
 
 
 def test_export_says_which_collected_submissions_are_not_graded(
