@@ -47,9 +47,10 @@ class LocalSession(Session):
             reply = answer(self.shell, self.values, request, out)
         except Exception as err:
             error = f"{type(err).__name__}: {err}"
-            failed = CheckFailed(tr("{label} raised {error}", label=label, error=error))
-            failed.kinds = tuple(k.__name__ for k in type(err).__mro__)
-            raise failed from err
+            kinds = tuple(k.__name__ for k in type(err).__mro__)
+            raise CheckFailed(
+                tr("{label} raised {error}", label=label, error=error), kinds=kinds
+            ) from err
         if not reply.get("ok"):
             raise CheckFailed(str(reply.get("error")))
         reply["_blobs"] = out

@@ -40,8 +40,10 @@ class CheckFailed(AssertionError):
     one (``("ShapeError", "ValueError", "Exception", ...)``).
     """
 
-    kinds: tuple[str, ...] = ()
-    stopped: bool = False  # the call hung or ended the student's process
+    def __init__(self, message: str, *, kinds: tuple[str, ...] = (), stopped: bool = False) -> None:
+        super().__init__(message)
+        self.kinds = kinds
+        self.stopped = stopped  # the call hung or ended the student's process
 
 
 class SandboxError(RuntimeError):
@@ -410,20 +412,14 @@ class Session:
                 self._until(self.limits.call_seconds), tr("calling {label}", label=label)
             )
         except SandboxTimeout:
-            failed = CheckFailed(
-                tr(
-                    "{label} did not answer within {seconds:g} s "
-                    "(an endless loop, or far too slow)",
-                    label=label,
-                    seconds=self.limits.call_seconds,
-                )
+            said = tr(
+                "{label} did not answer within {seconds:g} s (an endless loop, or far too slow)",
+                label=label,
+                seconds=self.limits.call_seconds,
             )
-            failed.stopped = True
-            raise failed from None
+            raise CheckFailed(said, stopped=True) from None
         except SandboxError as err:
-            failed = CheckFailed(tr("{label}: {err}", label=label, err=err))
-            failed.stopped = True
-            raise failed from None
+            raise CheckFailed(tr("{label}: {err}", label=label, err=err), stopped=True) from None
         if not reply.get("ok"):
             error = _text(reply.get("error")) or tr("an error")
             where = _text(reply.get("where"))
@@ -432,15 +428,14 @@ class Session:
             if error.startswith("MemoryError"):
                 error += tr(" (the sandbox's memory limit is {mb} MB)", mb=self.limits.memory_mb)
             if where:
-                failed = CheckFailed(
-                    tr("{label} raised {error} in {where}", label=label, error=error, where=where)
+                said = tr(
+                    "{label} raised {error} in {where}", label=label, error=error, where=where
                 )
             else:
-                failed = CheckFailed(tr("{label} raised {error}", label=label, error=error))
+                said = tr("{label} raised {error}", label=label, error=error)
             kinds = reply.get("kinds")
-            if isinstance(kinds, list):
-                failed.kinds = tuple(str(k)[:100] for k in kinds[:20])
-            raise failed
+            names = tuple(str(k)[:100] for k in kinds[:20]) if isinstance(kinds, list) else ()
+            raise CheckFailed(said, kinds=names)
         reply["_blobs"] = reply_blobs
         return reply
 
