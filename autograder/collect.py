@@ -688,7 +688,7 @@ def _store(course: Course, entry: CollectEntry, dry_run: bool) -> None:
     if dest.is_file() and dest.read_bytes() == data:
         entry.status = "unchanged"
         return
-    if dest.is_file() and _is_notebook(dest) and not _is_notebook(entry.path):
+    if dest.is_file() and not _is_notebook(entry.path) and _is_notebook(dest):
         entry.status = "refused"
         entry.notes.append(
             "not a valid notebook, so the student's previous submission is kept: ask for the "
