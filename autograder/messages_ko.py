@@ -366,9 +366,6 @@ KO: dict[str, str] = {
     "{what} should keep the keys {keys} and nothing else": (
         "{what}: 키 {keys}만 그대로 있어야 합니다"
     ),
-    "collections.UserDict is not usable in the notebook": (
-        "노트북에서 collections.UserDict를 사용할 수 없습니다"
-    ),
     " of size ~{scale:g}": " (크기 약 {scale:g})",
     "{name}.update replaced grads by something else": (
         "{name}.update가 grads를 다른 객체로 바꿨습니다"

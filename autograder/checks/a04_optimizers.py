@@ -3,10 +3,10 @@
 Optimizers are run for several steps on random gradients and their trajectories compared
 with ``dlfs.optimizers``, stepped here on the same gradients. ``update`` must change the
 arrays of ``params`` in place (a network's layers hold those very arrays). Arrays cannot be
-shared across the sandbox boundary, so ``params`` is a ``collections.UserDict`` built in the
-sandbox (a mapping that behaves like a dict and comes back as a handle), and before each step
-a second mapping keeps the same array objects: after an in-place update both show the new
-values, after a replacement the second one still shows the old ones.
+shared across the sandbox boundary, so ``params`` is a dict built and kept in the sandbox
+(``Params`` of :mod:`autograder.checks.sandbox_functions`, reached through a handle), and
+before each step a second one keeps the same array objects: after an in-place update both
+show the new values, after a replacement the second one still shows the old ones.
 
 Dropout masks are random (drawn in the sandbox from a seeded generator), so the checks test
 what holds for any mask. Batch-norm gradients are compared with numerical gradients of the
@@ -24,6 +24,7 @@ from dlfs import optimizers as ref_opt
 
 from autograder.checks import (
     CheckFailed,
+    Fn,
     Remote,
     Seed,
     Session,
@@ -90,10 +91,7 @@ def _trajectory(
     rng = _rng(offset)
     start = {key: rng.standard_normal(shape) for key, shape in SHAPES.items()}
     expected = {key: value.copy() for key, value in start.items()}
-    user_dict = _module(s, "collections").get("UserDict")
-    if not isinstance(user_dict, Remote):
-        raise CheckFailed(tr("collections.UserDict is not usable in the notebook"))
-    params = user_dict(start)
+    params = s.make(Fn("params", (start,)))
     optimizer = s.get(name)(**settings)
     described = ", ".join(f"{k}={v:g}" for k, v in settings.items())
     sizes = "" if scale == 1 else tr(" of size ~{scale:g}", scale=scale)
@@ -102,7 +100,7 @@ def _trajectory(
             key: rng.uniform(0.2, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape) * scale
             for key, shape in SHAPES.items()
         }
-        same_arrays = user_dict(params)  # another mapping holding the same array objects
+        same_arrays = s.make(Fn("params", (params,)))  # another dict of the same arrays
         _, (_, grads_after) = optimizer.call_keep_args("update", params, grads)
         before = {key: value.copy() for key, value in expected.items()}
         reference.update(expected, grads)
@@ -112,7 +110,7 @@ def _trajectory(
             what = tr("{arg} given to {name}", arg=f"grads[{key!r}]", name=f"{name}.update")
             unchanged(grads[key], grads_after.get(key), what)
         what = tr("params after step {step} of {name}", step=step, name=name)
-        after = _params_after(params.get("data"), what)
+        after = _params_after(params.call("copy"), what)
         if all(np.array_equal(after[key], before[key]) for key in SHAPES):
             raise CheckFailed(
                 tr(
@@ -136,7 +134,7 @@ def _trajectory(
                 rtol=rtol,
                 atol=atol,
             )
-        held = _params_after(same_arrays.get("data"), tr("the arrays given to update"))
+        held = _params_after(same_arrays.call("copy"), tr("the arrays given to update"))
         for key in SHAPES:
             if not np.array_equal(held[key], after[key]):
                 raise CheckFailed(

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["FUNCTIONS", "col2im", "im2col", "numerical_diff", "numerical_gradient"]
+__all__ = ["FUNCTIONS", "Params", "col2im", "im2col", "numerical_diff", "numerical_gradient"]
 
 INNER: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "x": lambda x: x,
@@ -104,7 +104,12 @@ def numerical_gradient(
     return grad
 
 
-FUNCTIONS: dict[str, Callable[..., Callable[..., object]]] = {
+class Params(dict):
+    """The ``params`` a check hands to an optimizer: a dict, kept in the sandbox, so that the
+    check can see whether ``update`` changed its arrays in place."""
+
+
+FUNCTIONS: dict[str, Callable[..., object]] = {
     "weighted_sum": weighted_sum,
     "quadratic": quadratic,
     "polynomial": polynomial,
@@ -112,4 +117,5 @@ FUNCTIONS: dict[str, Callable[..., Callable[..., object]]] = {
     "col2im": lambda: col2im,
     "numerical_diff": lambda: numerical_diff,
     "numerical_gradient": lambda: numerical_gradient,
+    "params": Params,
 }

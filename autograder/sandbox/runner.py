@@ -116,6 +116,10 @@ class Values:
                 np.save(buffer, array, allow_pickle=False)
                 blobs.append(buffer.getvalue())
                 return {"$a": len(blobs) - 1}
+        return self.keep(value)
+
+    def keep(self, value):
+        """A handle to ``value``, which stays here."""
         handle = len(self.handles) + 1
         self.handles[handle] = value
         return {"$h": handle, "type": clip(type(value).__name__, 200)}
@@ -167,6 +171,8 @@ def answer(shell, values, request, blobs):
         else:
             namespace.pop(request["name"], None)
         return {"ok": True, "result": None}
+    if op == "make":  # an object built here from data (an Fn), kept here
+        return {"ok": True, "result": values.keep(values.load(request["value"], request["_blobs"]))}
     target = values.load(request["target"], request["_blobs"])
     if op == "getattr":
         return {"ok": True, "result": values.dump(getattr(target, request["attr"]), blobs)}

@@ -457,6 +457,15 @@ class Session:
         encoded = self.encode(value, blobs)
         self.request({"op": "set_global", "name": name, "value": encoded}, blobs, label=name)
 
+    def make(self, value: Fn) -> Remote:
+        """Build ``value`` in the sandbox and keep it there: a handle to it."""
+        blobs: list[bytes] = []
+        encoded = self.encode(value, blobs)
+        made = self.request({"op": "make", "value": encoded}, blobs, label=value.kind)
+        if not isinstance(made, Remote):
+            raise SandboxError(tr("the runner sent a damaged message"))
+        return made
+
     def del_global(self, name: str) -> None:
         """Remove a top-level name of the student's notebook (no error when it is missing)."""
         self.request({"op": "set_global", "name": name}, label=name)

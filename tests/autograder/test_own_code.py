@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.checks import own_code_problem
+from autograder.checks import CheckFailed, own_code_problem
 from autograder.checks.a01_loss_functions import _raises_value_error
 from autograder.checks.a03_backprop import _pair
 from autograder.checks.local import LocalSession
@@ -116,3 +116,33 @@ def test_a_backward_pair_may_be_an_array() -> None:
     dx, dy = _pair(np.arange(6.0).reshape(2, 3), "MulLayer.backward")
     assert np.array_equal(dx, [0.0, 1.0, 2.0]) and np.array_equal(dy, [3.0, 4.0, 5.0])
     assert _pair((1, 2), "f") == (1, 2)
+
+
+SGD_GUARDED = """
+import numpy as np
+
+class SGD:
+    def __init__(self, lr=0.01):
+        self.lr = lr
+
+    def update(self, params, grads):
+        if not isinstance(params, dict) or not isinstance(grads, dict):
+            raise TypeError("params and grads must be dicts")
+        for key, value in params.items():
+            value {op} self.lr * grads[key]
+"""
+
+
+@pytest.mark.parametrize(("op", "passes"), [("-=", True), ("= value -", False)])
+def test_an_optimizer_may_require_dicts(op: str, passes: bool) -> None:
+    """``params`` is a real dict: a student's ``isinstance(params, dict)`` guard holds."""
+    from autograder.checks.a04_optimizers import sgd
+
+    namespace: dict = {}
+    exec(SGD_GUARDED.format(op=op), namespace)
+    with LocalSession(namespace) as s, language("en"):
+        if passes:
+            sgd(s)
+        else:  # ``value = value - ...`` changes nothing in params
+            with pytest.raises(CheckFailed, match="left params as they were"):
+                sgd(s)
