@@ -154,15 +154,22 @@ def _score(course: Course, assignment: str, student: str) -> tuple[float | None,
         return float(sub.score), float(sub.max_score)
 
 
-def _manual_points(course: Course, assignment: str, student: str) -> float:
-    """Points of the written answers still waiting for a human grader."""
+def _manual_points(course: Course, assignment: str, student: str) -> tuple[float, float]:
+    """Points graded by hand: still waiting for a human grader, and graded already.
+
+    nbgrader flags a hand-graded score for review again whenever the notebook is
+    autograded again; the score itself is kept.
+    """
     with course.gradebook() as gb:
         try:
             sub = gb.find_submission(assignment, student)
         except MissingEntry:
-            return 0.0
-        return sum(
-            float(g.max_score) for nb in sub.notebooks for g in nb.grades if g.needs_manual_grade
+            return 0.0, 0.0
+        grades = [g for nb in sub.notebooks for g in nb.grades if g.needs_manual_grade]
+        waiting = [g for g in grades if g.manual_score is None]
+        return (
+            sum(float(g.max_score) for g in waiting),
+            sum(float(g.max_score) for g in grades if g.manual_score is not None),
         )
 
 
@@ -245,8 +252,12 @@ def _grade_one(
         said = report.error if report is not None else ""
         result.notes.append(said or f"nbgrader stopped with exit code {run.returncode}")
     result.score, result.max_score = _score(course, assignment, student)
-    if result.status == "graded" and (manual := _manual_points(course, assignment, student)):
-        result.notes.append(f"{manual:g} points of written answers to grade by hand")
+    if result.status == "graded":
+        waiting, kept = _manual_points(course, assignment, student)
+        if waiting:
+            result.notes.append(f"{waiting:g} points of written answers to grade by hand")
+        if kept:
+            result.notes.append(f"hand grades of written answers kept ({kept:g} points)")
     if result.status != "graded":
         result.notes.append(f"log: {course.path('logs', 'autograde', assignment, student)}.log")
     return result

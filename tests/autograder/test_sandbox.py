@@ -326,6 +326,10 @@ def test_grading_again_is_idempotent_and_keeps_manual_grades(
         grade.manual_score = 1.5
         gb.db.commit()
     assert main(["--course-dir", str(course.root), "autograde", A, "--force", "--jobs", "2"]) == 0
+    status = course.path("reports", "autograde-status.csv").read_text(encoding="utf-8-sig")
+    # the written answer was graded: it is not announced as waiting for a grader again
+    assert "written answers to grade by hand" not in status
+    assert "hand grades of written answers kept (2 points)" in status
     assert cell_scores(course, A, "bob") == first
     assert first["a3_affine_db"] == 0
     with course.gradebook() as gb:
