@@ -9,6 +9,8 @@ submissions) before it writes anything, and its errors name the command to run n
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import shlex
 import sys
 import unicodedata
@@ -320,9 +322,10 @@ def _feedback(
 
 
 def _say_not_autograded(
-    course: Course, assignments: list[str], students: list[str] | None = None
-) -> None:
-    """A line for the collected submissions that are not autograded (yet, or since a change)."""
+    course: Course, assignments: list[str], students: list[str] | None = None, why: str = ""
+) -> set[tuple[str, str]]:
+    """Say which collected submissions are not autograded (yet, or since a change); those."""
+    found: set[tuple[str, str]] = set()
     for assignment in assignments:
         waiting = [
             s
@@ -332,14 +335,16 @@ def _say_not_autograded(
                 course.path("submitted", s, assignment, f"{assignment}.ipynb"),
             )
         ]
+        found.update((assignment, s) for s in waiting)
         if waiting:
             who = ", ".join(waiting[:5]) + (" ..." if len(waiting) > 5 else "")
             print(
                 f"{len(waiting)} collected submission(s) of {assignment} have no autograded "
-                f"notebook, so no feedback and no row in grades.csv: {who}; run "
+                f"notebook, so {why or 'no feedback'}: {who}; run "
                 f"`{course.command('autograde', assignment)}` (reports/autograde-status.csv "
                 "says why one could not be graded)"
             )
+    return found
 
 
 def cmd_export(course: Course, args: argparse.Namespace) -> int:
@@ -349,11 +354,20 @@ def cmd_export(course: Course, args: argparse.Namespace) -> int:
     run = course.nbgrader("export", f"--to={target}")
     if not run.ok or not target.is_file():
         raise CourseError("nbgrader export failed:\n  " + "\n  ".join(run.errors()[-5:]))
-    # with a BOM, as Excel on Korean Windows reads UTF-8 (and Hangul names) only then
-    text = target.read_text(encoding="utf-8-sig")
-    target.write_text(text, encoding="utf-8-sig", newline="")
     print(f"grades: {target}")
-    _say_not_autograded(course, course.assignments())
+    why = "no feedback, and an empty score in grades.csv instead of 0 or an older score"
+    waiting = _say_not_autograded(course, course.assignments(), why=why)
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    head = rows[0] if rows else []
+    if {"assignment", "student_id", "raw_score", "score"} <= set(head):
+        at = {key: head.index(key) for key in ("assignment", "student_id", "raw_score", "score")}
+        for row in rows[1:]:  # a name with a comma breaks nbgrader's row: it stays as it is
+            if len(row) == len(head) and (row[at["assignment"]], row[at["student_id"]]) in waiting:
+                row[at["raw_score"]] = row[at["score"]] = ""
+            row[:] = ["" if value == "None" else value for value in row]  # nbgrader's None
+    # with a BOM, as Excel on Korean Windows reads UTF-8 (and Hangul names) only then
+    with open(target, "w", newline="", encoding="utf-8-sig") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
     return EXIT_OK
 
 

@@ -568,7 +568,44 @@ def collect(
         for entry in entries:
             if not entry.status:
                 _store(course, entry, dry_run)
+    if not dry_run:
+        _record_names(course, entries, roster)
     return entries
+
+
+def _record_names(course: Course, entries: list[CollectEntry], roster: Roster | None) -> None:
+    """Put the students' names (and e-mail addresses) into the gradebook, for ``grades.csv``.
+
+    The roster is the authority, and it names every student on it, so that one who handed in
+    nothing has a row in ``grades.csv`` too. Without a roster, a student number that a file
+    name gives together with a name gets that name, unless the gradebook has one already.
+    """
+    if not course.db_path.is_file():  # generate makes the gradebook; names can wait for it
+        return
+    from nbgrader.api import MissingEntry
+
+    known: dict[str, tuple[str, str]] = {}
+    for e in entries:
+        if e.status in ("collected", "unchanged", "replaced") and e.name:
+            if STUDENT_NUMBER.match(e.student):
+                known.setdefault(e.student, (e.name, ""))
+    if roster is not None:
+        known.update((n, (roster.name_of(n), roster.emails.get(n, ""))) for n in roster.students)
+    with course.gradebook() as gb:
+        for student, (name, email) in known.items():
+            if roster is None:
+                try:
+                    if gb.find_student(student).last_name:
+                        continue
+                except MissingEntry:
+                    pass
+            # a Korean name stays whole, as the last name; "Park, Seojun" is last, first
+            last, _, first = name.partition(",")
+            # nbgrader writes grades.csv without quoting: no commas in what it writes
+            fields = {"last_name": last.strip(), "first_name": first.replace(",", " ").strip()}
+            if email:
+                fields["email"] = email.replace(",", " ")
+            gb.update_or_create_student(student, **fields)
 
 
 def _numbers_for_names(entries: list[CollectEntry]) -> None:

@@ -299,6 +299,7 @@ class Roster:
 
     students: dict[str, list[str]] = field(default_factory=dict)
     source: str = ""
+    emails: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, path: Path | str) -> Roster:
@@ -359,6 +360,7 @@ class Roster:
             known = [n for n in (cell("name"), cell("alias")) if n]
             if cell("email"):
                 known.append(cell("email").split("@")[0])
+                roster.emails[number] = cell("email")
             roster.students[number] = known
         return roster
 

@@ -10,6 +10,7 @@ after a new collect, and ``remove-student``. After each, the feedback HTML and
 from __future__ import annotations
 
 import csv
+import os
 import re
 from pathlib import Path
 
@@ -120,3 +121,61 @@ def test_export_says_which_collected_submissions_are_not_graded(
     out = capsys.readouterr().out
     assert f"1 collected submission(s) of {A} have no autograded notebook" in out
     assert "박서준" in out and "autograde 03_backprop" in out
+
+
+def test_grades_csv_names_every_student_of_the_roster(new_course, tmp_path: Path, capsys) -> None:
+    """The roster's names and e-mails reach grades.csv; a student who handed in nothing has a
+    row (0 points); a submission collected but not graded again has an empty score."""
+    course = new_course()
+    roster = tmp_path / "명단.csv"
+    roster.write_bytes(
+        "학번,이름,이메일\n"
+        "2021000001,박서준,seojun@example.ac.kr\n"
+        '2021000002,"Lee, Doyun",\n'
+        "2021000003,김민준,minjun@example.ac.kr\n".encode("cp949")
+    )
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "박서준_과제3.ipynb").write_text(nbformat.writes(student_notebook(course, A)))
+    (inbox / "2021000002_hw3.ipynb").write_text(nbformat.writes(student_notebook(course, A, BUG)))
+    assert run(course, "grade", "3", "--source", str(inbox), "--roster", str(roster)) == 0
+    full = sum(points(A).values())
+
+    def rows() -> dict[str, dict[str, str]]:
+        text = course.path("reports", "grades.csv").read_text(encoding="utf-8-sig")
+        assert "None" not in text
+        return {
+            r["student_id"]: r for r in csv.DictReader(text.splitlines()) if r["assignment"] == A
+        }
+
+    got = rows()
+    assert set(got) == {"2021000001", "2021000002", "2021000003"}
+    assert (got["2021000001"]["last_name"], got["2021000001"]["email"]) == (
+        "박서준",
+        "seojun@example.ac.kr",
+    )
+    assert (got["2021000002"]["last_name"], got["2021000002"]["first_name"]) == ("Lee", "Doyun")
+    assert float(got["2021000001"]["score"]) == full
+    assert float(got["2021000002"]["score"]) == full - 1
+    assert (got["2021000003"]["last_name"], float(got["2021000003"]["score"])) == ("김민준", 0.0)
+    assert got["2021000003"]["timestamp"] == ""
+
+    # a resubmission collected, not yet graded: its old score is not passed off as current
+    (inbox / "2021000002_hw3.ipynb").write_text(nbformat.writes(student_notebook(course, A)))
+    later = inbox / "2021000002_hw3.ipynb"
+    os.utime(later, (later.stat().st_mtime + 60, later.stat().st_mtime + 60))
+    assert run(course, "collect", str(later), "--roster", str(roster)) == 0
+    capsys.readouterr()
+    assert run(course, "export") == 0
+    assert "empty score in grades.csv" in capsys.readouterr().out
+    got = rows()
+    assert got["2021000002"]["score"] == "" and float(got["2021000001"]["score"]) == full
+
+
+def test_a_file_name_gives_the_gradebook_a_name(new_course, tmp_path: Path) -> None:
+    course = new_course()
+    single = tmp_path / "박서준_2021123456_과제3.ipynb"
+    single.write_bytes(nbformat.writes(student_notebook(course, A)).encode())
+    assert run(course, "collect", str(single)) == 0
+    with course.gradebook() as gb:
+        assert gb.find_student("2021123456").last_name == "박서준"
