@@ -186,8 +186,6 @@ KO: dict[str, str] = {
         "{module}은(는) {assignment}을(를) 채점하는 동안 쓸 수 없습니다: 이 코드는 노트북에서 "
         "직접 작성해야 합니다"
     ),
-    ".__call__ raised": ".__call__ 호출 중",
-    "(...) raised": "(...) 호출 중",
     # -- 01_loss_functions ---------------------------------------------------------------------
     "{what} should be one number (a float), got an array of shape {shape}": (
         "{what}: 수 하나(float)여야 하는데 형상이 {shape}인 배열입니다"

@@ -34,15 +34,6 @@ def _reference_cee(y: np.ndarray, labels: np.ndarray) -> float:
     return float(-np.mean(np.log(y2[np.arange(len(y2)), np.ravel(labels)] + 1e-7)))
 
 
-def _call(fn: Remote, *args: object) -> tuple[object, list[object]]:
-    """``fn(*args)`` in the sandbox, with the arguments as they are after the call."""
-    try:
-        return fn.call_keep_args("__call__", *args)
-    except CheckFailed as err:
-        message = str(err).replace(tr(".__call__ raised"), tr("(...) raised"), 1)
-        raise CheckFailed(message) from None
-
-
 def _loss(value: object, what: str, *, finite: bool = True) -> float:
     """The student's loss, which must be one number (a float or a 0-d array)."""
     result = array(value, what, None, finite=finite)
@@ -96,7 +87,7 @@ def softmax(s: Session) -> None:
     rng = _rng(1)
     for shape in [(6,), (5, 8), (3, 2, 4), (1, 7)]:
         x = rng.standard_normal(shape) * 3
-        out, (x_after,) = _call(fn, x)
+        out, (x_after,) = fn.call_keep_args("__call__", x)
         what = tr("softmax of a random {shape} array", shape=shape)
         close(array(out, what, shape), _softmax(x), what, rtol=1e-10, atol=1e-12)
         unchanged(x, x_after, tr("the input of {name}", name="softmax"))
@@ -165,7 +156,7 @@ def mean_squared_error(s: Session) -> None:
     rng = _rng(3)
     for n, k in [(6, 4), (3, 10), (1, 5)]:
         y, t = rng.random((n, k)), rng.random((n, k))
-        out, (y_after, t_after) = _call(fn, y, t)
+        out, (y_after, t_after) = fn.call_keep_args("__call__", y, t)
         what = tr(
             "mean_squared_error of a random ({n}, {k}) batch (the mean over the samples)", n=n, k=k
         )
@@ -203,7 +194,7 @@ def cee_onehot(s: Session) -> None:
         y = _probabilities(rng, n, k)
         labels = rng.integers(0, k, size=n)
         onehot = np.eye(k)[labels]
-        out, (y_after, t_after) = _call(fn, y, onehot)
+        out, (y_after, t_after) = fn.call_keep_args("__call__", y, onehot)
         what = tr("cross_entropy_error of a random ({n}, {k}) batch with one-hot targets", n=n, k=k)
         _same_loss(out, _reference_cee(y, labels), what, rtol=1e-5)
         unchanged(y, y_after, tr("{arg} given to {name}", arg="y", name="cross_entropy_error"))
@@ -236,7 +227,7 @@ def cee_labels(s: Session) -> None:
         labels = rng.integers(0, k, size=n)
         expected = _reference_cee(y, labels)
         for t, kind in ((labels, "int64"), (labels.astype(np.int32), "int32")):
-            out, (y_after, t_after) = _call(fn, y, t)
+            out, (y_after, t_after) = fn.call_keep_args("__call__", y, t)
             what = tr(
                 "cross_entropy_error of a random ({n}, {k}) batch with {kind} labels",
                 n=n,

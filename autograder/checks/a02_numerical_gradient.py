@@ -25,15 +25,6 @@ def _rng(offset: int) -> np.random.Generator:
     return np.random.default_rng(rng_seed + offset)
 
 
-def _call(fn: Remote, *args: object) -> tuple[object, list[object]]:
-    """``fn(*args)`` in the sandbox, with the arguments as they are after the call."""
-    try:
-        return fn.call_keep_args("__call__", *args)
-    except CheckFailed as err:
-        message = str(err).replace(tr(".__call__ raised"), tr("(...) raised"), 1)
-        raise CheckFailed(message) from None
-
-
 def _polynomial(coefs: list[float]) -> Fn:
     """f(x) = sum_k coefs[k] * x**k for a number x."""
     return Fn("polynomial", ([float(c) for c in coefs],))
@@ -111,7 +102,7 @@ def numerical_diff(s: Session) -> None:
 
 
 def _gradient(fn: Remote, f: Fn, x: np.ndarray, expected: np.ndarray, what: str, *h: float) -> None:
-    grad, (_, x_after, *_) = _call(fn, f, x, *h)
+    grad, (_, x_after, *_) = fn.call_keep_args("__call__", f, x, *h)
     grad = array(grad, what, x.shape)
     if (
         isinstance(x_after, np.ndarray)
@@ -189,7 +180,7 @@ def gradient_restores(s: Session) -> None:
     ]
     for x, h in cases:
         f = _weighted(rng.standard_normal(x.shape), "sin")
-        _, (_, x_after, *_) = _call(fn, f, x, *h)
+        _, (_, x_after, *_) = fn.call_keep_args("__call__", f, x, *h)
         if not (isinstance(x_after, np.ndarray) and x_after.shape == x.shape):
             raise CheckFailed(tr("numerical_gradient replaced x by something else"))
         if not np.array_equal(x_after, x):
@@ -259,7 +250,7 @@ def gradient_descent_input(s: Session) -> None:
         (_weighted(np.ones((3, 2)), "sin"), rng.standard_normal((3, 2)), 0.2, 3),
     ]
     for f, init_x, lr, steps in cases:
-        x, (_, init_after, *_) = _call(fn, f, init_x, lr, steps)
+        x, (_, init_after, *_) = fn.call_keep_args("__call__", f, init_x, lr, steps)
         array(x, tr("the result of gradient_descent"), init_x.shape)
         if not (isinstance(init_after, np.ndarray) and np.array_equal(init_after, init_x)):
             raise CheckFailed(

@@ -102,14 +102,17 @@ class Remote:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._session.call(self, None, args, kwargs, label=self.label)
 
+    def _label(self, method: str) -> str:
+        return self.label if method == "__call__" else f"{self.label}.{method}"
+
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call ``obj.method(*args, **kwargs)`` in the sandbox and return the decoded result."""
-        return self._session.call(self, method, args, kwargs, label=f"{self.label}.{method}")
+        return self._session.call(self, method, args, kwargs, label=self._label(method))
 
     def call_keep_args(self, method: str, *args: Any) -> tuple[Any, list[Any]]:
         """Like :meth:`call`, and also return the arguments as they are after the call."""
         return self._session.call(
-            self, method, args, {}, label=f"{self.label}.{method}", return_args=True
+            self, method, args, {}, label=self._label(method), return_args=True
         )
 
     def get(self, attr: str) -> Any:
