@@ -4,9 +4,9 @@ Reference values come from the course library (``dlfs.conv``) and from numerical
 of its forward passes, computed here; the student's code only returns arrays.
 
 As in the notebook's test cells, ``Convolution`` and ``Pooling`` are graded on their own:
-while their checks run, the names ``im2col`` and ``col2im`` in the student's notebook are
-the course's versions (:func:`autograder.checks.course_functions`), so a bug in the
-student's ``im2col`` costs only the ``im2col`` points.
+their checks use ``im2col`` and ``col2im``, so while they run those names in the student's
+notebook are the course's versions (:func:`autograder.checks.course_functions`), and a bug
+in the student's ``im2col`` costs only the ``im2col`` points.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from autograder.checks import (
     array,
     backward_matches,
     close,
-    course_functions,
     tr,
     unchanged,
 )
@@ -213,36 +212,35 @@ def _conv_what(x_shape: tuple, w_shape: tuple, stride: int, pad: int) -> str:
     )
 
 
-@SUITE.check("a5_conv_forward", own=("Convolution",))
+@SUITE.check("a5_conv_forward", own=("Convolution",), uses=("im2col", "col2im"))
 def conv_forward(s: Session) -> None:
     rng = _rng(4)
-    with course_functions(s, "im2col", "col2im"):
-        Convolution = s.get("Convolution")
-        for x_shape, w_shape, stride, pad in CONV_FORWARD_CASES:
-            W, b = rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
-            x = rng.standard_normal(x_shape)
-            expected = ref.Convolution(W, b, stride, pad).forward(x)
-            layer = Convolution(W, b, stride=stride, pad=pad)
-            out, (x_after,) = layer.call_keep_args("forward", x)
-            case = _conv_what(x_shape, w_shape, stride, pad)
-            what = tr("{name} for {case}", name="Convolution.forward", case=case)
-            close(array(out, what, expected.shape), expected, what)
-            unchanged(x, x_after, tr("the input of {name}", name="Convolution.forward"))
-        x = rng.standard_normal((2, 3, 4, 5))
-        identity = np.zeros((3, 3, 1, 1))
-        identity[[0, 1, 2], [0, 1, 2]] = 1.0
-        bias = np.array([0.0, 10.0, 0.0])
-        what = tr("a 1x1 convolution with identity filters")
-        out = array(Convolution(identity, bias).call("forward", x), what, x.shape)
-        close(
-            out,
-            x + bias[:, None, None],
-            tr(
-                "{what} must return the input plus the bias per channel "
-                "(mind the axis order of the output: (N, FN, out_h, out_w))",
-                what=what,
-            ),
-        )
+    Convolution = s.get("Convolution")
+    for x_shape, w_shape, stride, pad in CONV_FORWARD_CASES:
+        W, b = rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+        x = rng.standard_normal(x_shape)
+        expected = ref.Convolution(W, b, stride, pad).forward(x)
+        layer = Convolution(W, b, stride=stride, pad=pad)
+        out, (x_after,) = layer.call_keep_args("forward", x)
+        case = _conv_what(x_shape, w_shape, stride, pad)
+        what = tr("{name} for {case}", name="Convolution.forward", case=case)
+        close(array(out, what, expected.shape), expected, what)
+        unchanged(x, x_after, tr("the input of {name}", name="Convolution.forward"))
+    x = rng.standard_normal((2, 3, 4, 5))
+    identity = np.zeros((3, 3, 1, 1))
+    identity[[0, 1, 2], [0, 1, 2]] = 1.0
+    bias = np.array([0.0, 10.0, 0.0])
+    what = tr("a 1x1 convolution with identity filters")
+    out = array(Convolution(identity, bias).call("forward", x), what, x.shape)
+    close(
+        out,
+        x + bias[:, None, None],
+        tr(
+            "{what} must return the input plus the bias per channel "
+            "(mind the axis order of the output: (N, FN, out_h, out_w))",
+            what=what,
+        ),
+    )
 
 
 CONV_BACKWARD_CASES = [
@@ -256,31 +254,30 @@ CONV_BACKWARD_CASES = [
 
 def _conv_backward(s: Session, grad: str, offset: int) -> None:
     rng = _rng(offset)
-    with course_functions(s, "im2col", "col2im"):
-        Convolution = s.get("Convolution")
-        for x_shape, w_shape, stride, pad in CONV_BACKWARD_CASES:
-            W, b = rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
-            x = rng.standard_normal(x_shape)
-            reference = ref.Convolution(W, b, stride, pad)
-            dout = rng.standard_normal(reference.forward(x).shape)
-            layer = Convolution(W, b, stride=stride, pad=pad)
-            case = _conv_what(x_shape, w_shape, stride, pad)
-            name = tr("{grad} of {name}.backward", grad=grad, name="Convolution")
-            what = tr("{name} for {case}", name=name, case=case)
-            backward_matches(layer, "Convolution", reference, x, dout, grad, what)
+    Convolution = s.get("Convolution")
+    for x_shape, w_shape, stride, pad in CONV_BACKWARD_CASES:
+        W, b = rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+        x = rng.standard_normal(x_shape)
+        reference = ref.Convolution(W, b, stride, pad)
+        dout = rng.standard_normal(reference.forward(x).shape)
+        layer = Convolution(W, b, stride=stride, pad=pad)
+        case = _conv_what(x_shape, w_shape, stride, pad)
+        name = tr("{grad} of {name}.backward", grad=grad, name="Convolution")
+        what = tr("{name} for {case}", name=name, case=case)
+        backward_matches(layer, "Convolution", reference, x, dout, grad, what)
 
 
-@SUITE.check("a5_conv_dx", own=("Convolution",))
+@SUITE.check("a5_conv_dx", own=("Convolution",), uses=("im2col", "col2im"))
 def conv_dx(s: Session) -> None:
     _conv_backward(s, "dx", 5)
 
 
-@SUITE.check("a5_conv_dW", own=("Convolution",))
+@SUITE.check("a5_conv_dW", own=("Convolution",), uses=("im2col", "col2im"))
 def conv_dw(s: Session) -> None:
     _conv_backward(s, "dW", 6)
 
 
-@SUITE.check("a5_conv_db", own=("Convolution",))
+@SUITE.check("a5_conv_db", own=("Convolution",), uses=("im2col", "col2im"))
 def conv_db(s: Session) -> None:
     _conv_backward(s, "db", 7)
 
@@ -306,44 +303,41 @@ def _pool_what(shape: tuple, ph: int, pw: int, stride: int) -> str:
     )
 
 
-@SUITE.check("a5_pool_forward", own=("Pooling",))
+@SUITE.check("a5_pool_forward", own=("Pooling",), uses=("im2col", "col2im"))
 def pool_forward(s: Session) -> None:
     rng = _rng(8)
-    with course_functions(s, "im2col", "col2im"):
-        Pooling = s.get("Pooling")
-        x = np.arange(32.0).reshape(1, 2, 4, 4)
-        what = tr("2x2 pooling with stride 2 of arange(32) in shape (1, 2, 4, 4)")
-        out = array(Pooling(2, 2, stride=2).call("forward", x), what, (1, 2, 2, 2))
-        close(
-            out,
-            ref.Pooling(2, 2, 2).forward(x),
-            tr("{what}: expected the maximum of each window", what=what),
-        )
-        for shape, ph, pw, stride in POOL_FORWARD_CASES:
-            x = rng.standard_normal(shape)
-            reference = ref.Pooling(ph, pw, stride)
-            expected = reference.forward(x)
-            layer = Pooling(ph, pw, stride=stride)
-            out, (x_after,) = layer.call_keep_args("forward", x)
-            case = _pool_what(shape, ph, pw, stride)
-            what = tr("{name} for {case}", name="Pooling.forward", case=case)
-            close(array(out, what, expected.shape), expected, what)
-            unchanged(x, x_after, tr("the input of {name}", name="Pooling.forward"))
-            what = tr(
-                "{name} for {case}", name="Pooling.arg_max (N * out_h * out_w * C,)", case=case
-            )
-            ref_arg_max = reference.arg_max
-            assert ref_arg_max is not None  # the reference's forward has run
-            arg_max = array(layer.get("arg_max"), what, ref_arg_max.shape)
-            if not np.array_equal(arg_max, ref_arg_max):
-                raise CheckFailed(
-                    tr(
-                        "{what}: one entry per window in the order (N, out_h, out_w, C), each "
-                        "the position of the window's maximum, row by row (row * pool_w + "
-                        "column, the first of equal values)",
-                        what=what,
-                    )
+    Pooling = s.get("Pooling")
+    x = np.arange(32.0).reshape(1, 2, 4, 4)
+    what = tr("2x2 pooling with stride 2 of arange(32) in shape (1, 2, 4, 4)")
+    out = array(Pooling(2, 2, stride=2).call("forward", x), what, (1, 2, 2, 2))
+    close(
+        out,
+        ref.Pooling(2, 2, 2).forward(x),
+        tr("{what}: expected the maximum of each window", what=what),
+    )
+    for shape, ph, pw, stride in POOL_FORWARD_CASES:
+        x = rng.standard_normal(shape)
+        reference = ref.Pooling(ph, pw, stride)
+        expected = reference.forward(x)
+        layer = Pooling(ph, pw, stride=stride)
+        out, (x_after,) = layer.call_keep_args("forward", x)
+        case = _pool_what(shape, ph, pw, stride)
+        what = tr("{name} for {case}", name="Pooling.forward", case=case)
+        close(array(out, what, expected.shape), expected, what)
+        unchanged(x, x_after, tr("the input of {name}", name="Pooling.forward"))
+        what = tr("{name} for {case}", name="Pooling.arg_max (N * out_h * out_w * C,)", case=case)
+        ref_arg_max = reference.arg_max
+        assert ref_arg_max is not None  # the reference's forward has run
+        arg_max = array(layer.get("arg_max"), what, ref_arg_max.shape)
+        if not np.array_equal(arg_max, ref_arg_max):
+            raise CheckFailed(
+                tr(
+                    "{what}: one entry per window in the order (N, out_h, out_w, C), each "
+                    "the position of the window's maximum, row by row (row * pool_w + "
+                    "column, the first of equal values)",
+                    what=what,
                 )
+            )
 
 
 POOL_BACKWARD_CASES = [
@@ -354,30 +348,29 @@ POOL_BACKWARD_CASES = [
 ]
 
 
-@SUITE.check("a5_pool_backward", own=("Pooling",))
+@SUITE.check("a5_pool_backward", own=("Pooling",), uses=("im2col", "col2im"))
 def pool_backward(s: Session) -> None:
     rng = _rng(9)
-    with course_functions(s, "im2col", "col2im"):
-        Pooling = s.get("Pooling")
-        x = np.arange(32.0).reshape(1, 2, 4, 4)
-        layer = Pooling(2, 2, stride=2)
-        layer.call("forward", x)
-        what = tr("dx of 2x2 pooling with stride 2 for dout = ones")
-        dx = array(layer.call("backward", np.ones((1, 2, 2, 2))), what, x.shape)
-        expected = np.zeros(x.shape)
-        expected[:, :, 1::2, 1::2] = 1.0
-        close(
-            dx,
-            expected,
-            tr("{what}: the gradient must go to each window's maximum only", what=what),
-        )
-        for shape, ph, pw, stride in POOL_BACKWARD_CASES:
-            x = rng.permutation(int(np.prod(shape))).reshape(shape) * 0.01  # no ties
-            reference = ref.Pooling(ph, pw, stride)
-            dout = rng.standard_normal(reference.forward(x).shape)
-            layer = Pooling(ph, pw, stride=stride)
-            hint = tr(" (overlapping windows add their gradients)") if stride < max(ph, pw) else ""
-            case = _pool_what(shape, ph, pw, stride)
-            name = tr("{grad} of {name}.backward", grad="dx", name="Pooling")
-            what = tr("{name} for {case}", name=name, case=case) + hint
-            backward_matches(layer, "Pooling", reference, x, dout, "dx", what)
+    Pooling = s.get("Pooling")
+    x = np.arange(32.0).reshape(1, 2, 4, 4)
+    layer = Pooling(2, 2, stride=2)
+    layer.call("forward", x)
+    what = tr("dx of 2x2 pooling with stride 2 for dout = ones")
+    dx = array(layer.call("backward", np.ones((1, 2, 2, 2))), what, x.shape)
+    expected = np.zeros(x.shape)
+    expected[:, :, 1::2, 1::2] = 1.0
+    close(
+        dx,
+        expected,
+        tr("{what}: the gradient must go to each window's maximum only", what=what),
+    )
+    for shape, ph, pw, stride in POOL_BACKWARD_CASES:
+        x = rng.permutation(int(np.prod(shape))).reshape(shape) * 0.01  # no ties
+        reference = ref.Pooling(ph, pw, stride)
+        dout = rng.standard_normal(reference.forward(x).shape)
+        layer = Pooling(ph, pw, stride=stride)
+        hint = tr(" (overlapping windows add their gradients)") if stride < max(ph, pw) else ""
+        case = _pool_what(shape, ph, pw, stride)
+        name = tr("{grad} of {name}.backward", grad="dx", name="Pooling")
+        what = tr("{name} for {case}", name=name, case=case) + hint
+        backward_matches(layer, "Pooling", reference, x, dout, "dx", what)
