@@ -357,10 +357,6 @@ KO: dict[str, str] = {
         "{name}.backward({dout})의 {grad} (기울기에 dout을 곱한 값, N={n}, K={k}, {kind})"
     ),
     # -- 04_optimizers ---------------------------------------------------------------------------
-    "the notebook replaced Python's __builtins__: it cannot be checked": (
-        "노트북이 Python의 __builtins__를 바꿔서 확인할 수 없습니다"
-    ),
-    "the notebook's {name} module is not usable": "노트북의 {name} 모듈을 사용할 수 없습니다",
     "{what} should keep the keys {keys} and nothing else": (
         "{what}: 키 {keys}만 그대로 있어야 합니다"
     ),

@@ -47,17 +47,6 @@ def _rng(offset: int) -> np.random.Generator:
     return np.random.default_rng(rng_seed + offset)
 
 
-def _module(s: Session, name: str) -> Remote:
-    """A module imported inside the sandbox (a handle; its functions run there)."""
-    builtins = s.get("__builtins__")
-    if not isinstance(builtins, Remote):
-        raise CheckFailed(tr("the notebook replaced Python's __builtins__: it cannot be checked"))
-    module = builtins.call("__import__", name, fromlist=["_"])
-    if not isinstance(module, Remote):
-        raise CheckFailed(tr("the notebook's {name} module is not usable", name=name))
-    return module
-
-
 def _params_after(value: object, what: str) -> dict[str, np.ndarray]:
     if not isinstance(value, dict) or set(value) != set(SHAPES):
         raise CheckFailed(
@@ -245,7 +234,7 @@ def dropout_forward(s: Session) -> None:
     if np.array_equal(first, second):
         raise CheckFailed(tr("each training forward pass of Dropout must draw a new mask"))
 
-    random = _module(s, "numpy.random")
+    random = s.make(Fn("module", ("numpy.random",)))
     random.call("seed", 1234)
     before = random.call("get_state")
     _dropout_forward(s, 0.5, 10, x, what)
