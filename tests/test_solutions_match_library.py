@@ -133,14 +133,15 @@ def numerical_gradient_case(sol: dict[str, Any], rng: np.random.Generator) -> It
 
 
 @functools.cache
-def chapter_gradient_descent() -> Callable[..., np.ndarray]:
-    """``gradient_descent`` as chapter 4 writes it (it returns the path, one point a row)."""
+def chapter_descent_path() -> Callable[..., np.ndarray]:
+    """``descent_path`` as chapter 4 writes it: gradient descent that returns the path, one
+    point a row."""
     text = (REPO / "chapters" / "04_numerical_gradient.md").read_text(encoding="utf-8")
     cells = re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", text, flags=re.DOTALL)
-    (code,) = [cell for cell in cells if "def gradient_descent(" in cell]
+    (code,) = [cell for cell in cells if "def descent_path(" in cell]
     namespace: dict[str, Any] = {"np": np, "numerical_gradient": gradient.numerical_gradient}
     exec(compile(code, "04_numerical_gradient.md", "exec"), namespace)
-    return namespace["gradient_descent"]
+    return namespace["descent_path"]
 
 
 def gradient_descent_case(sol: dict[str, Any], rng: np.random.Generator) -> Iterator[Comparison]:
@@ -153,7 +154,7 @@ def gradient_descent_case(sol: dict[str, Any], rng: np.random.Generator) -> Iter
     f, x0 = _bumpy(rng.standard_normal((2, 3))), rng.standard_normal((2, 3))
     got = sol["gradient_descent"](f, x0.copy(), 0.05, 20)
     yield "lr=0.05, 20 steps", got, library(f, x0, 0.05, 20)
-    yield "lr=0.05, 20 steps, chapter 4", got, chapter_gradient_descent()(f, x0, 0.05, 20)[-1]
+    yield "lr=0.05, 20 steps, chapter 4", got, chapter_descent_path()(f, x0, 0.05, 20)[-1]
     yield "defaults", sol["gradient_descent"](f, x0.copy()), library(f, x0, 0.01, 100)
 
 
