@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from dlfs import i18n
+from dlfs.datasets import FASHION_MNIST_CLASSES, FASHION_MNIST_CLASSES_KO
 from dlfs.i18n import LANGUAGE_ENV, get_language, set_language, tr
 from dlfs.plotting import plot_activation_histograms, plot_learning_curves
 
@@ -98,6 +99,22 @@ def test_library_plots_speak_the_language(language: str) -> None:
         assert len(korean) == len(texts) - 1, texts  # all but the histogram's "layer 1"
     else:
         assert not korean, texts
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_class_names_come_in_the_plots_language(language: str) -> None:
+    from dlfs.plotting import plot_images
+
+    set_language(language)
+    names = tr(FASHION_MNIST_CLASSES, FASHION_MNIST_CLASSES_KO)
+    assert len(names) == len(set(names)) == 10
+    fig = plot_images(np.zeros((3, 1, 28, 28)), np.array([0, 5, 9]), names)
+    titles = [t for t in _texts(fig) if t]
+    assert len(titles) == 3
+    assert all(has_hangul(t) for t in titles) == (language == "ko"), titles
+    assert ("앵클 부츠" in titles) == (language == "ko") and ("Ankle boot" in titles) != (
+        language == "ko"
+    )
 
 
 def test_korean_labels_draw_with_the_fonts_of_the_pypi_package(tmp_path) -> None:

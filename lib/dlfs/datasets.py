@@ -41,6 +41,7 @@ from dlfs import __version__
 __all__ = [
     "FASHION_MNIST",
     "FASHION_MNIST_CLASSES",
+    "FASHION_MNIST_CLASSES_KO",
     "FILE_NAMES",
     "MNIST",
     "MNIST_CLASSES",
@@ -69,6 +70,20 @@ FASHION_MNIST_CLASSES = (
     "Sneaker",
     "Bag",
     "Ankle boot",
+)
+#: The same classes in Korean, for plots in Korean: ``tr(FASHION_MNIST_CLASSES,
+#: FASHION_MNIST_CLASSES_KO)`` (:func:`dlfs.i18n.tr`) gives the names in the plots' language.
+FASHION_MNIST_CLASSES_KO = (
+    "티셔츠/탑",
+    "바지",
+    "풀오버",
+    "드레스",
+    "코트",
+    "샌들",
+    "셔츠",
+    "스니커즈",
+    "가방",
+    "앵클 부츠",
 )
 MNIST_CLASSES = tuple(str(digit) for digit in range(10))
 

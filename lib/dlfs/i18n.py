@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import TypeVar
 
 __all__ = [
     "LANGUAGES",
@@ -33,6 +34,8 @@ __all__ = [
     "split_bilingual",
     "tr",
 ]
+
+T = TypeVar("T")
 
 #: The environment variable that chooses the language of plots.
 LANGUAGE_ENV = "DLFS_LANG"
@@ -101,13 +104,13 @@ def set_language(language: str | None) -> str:
     return get_language()
 
 
-def tr(english: str, korean: str) -> str:
+def tr(english: T, korean: T) -> T:
     """The text of a label in the current language: ``english``, or ``korean`` in Korean.
 
     Parameters
     ----------
-    english, korean : str
-        The same label in both languages.
+    english, korean : str, or a sequence of str
+        The same label, or the same labels (class names, say), in both languages.
 
     Examples
     --------
