@@ -128,6 +128,11 @@ def gettext_config(config: dict[str, Any], out_dir: Path) -> dict[str, Any]:
     settings = new["sphinx"]["config"]
     del settings["language"], settings["locale_dirs"]
     settings.update(gettext_location=False, gettext_uuid=False)
+    # myst-nb renders outputs as text for the gettext builder, so the alt texts of figures
+    # (their cells' mystnb.image.alt) would never reach the catalogs: render images here too
+    settings["nb_mime_priority_overrides"] = [
+        ["gettext", mime, 1 + i] for i, mime in enumerate(("image/svg+xml", "image/png"))
+    ]
     return new
 
 

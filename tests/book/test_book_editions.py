@@ -172,6 +172,27 @@ def test_korean_plots_are_drawn_in_korean(book_html: Path) -> None:
     assert not same, f"plots {same} of chapter 3 are the same in both editions"
 
 
+def _figure_alts(page: Path) -> list[str]:
+    """The alt texts of a page's figures (images inside a ``<figure>``)."""
+    figures = re.findall(r"<figure.*?</figure>", page.read_text(encoding="utf-8"), re.S)
+    return [alt for f in figures for alt in re.findall(r'<img[^>]*\salt="([^"]*)"', f)]
+
+
+def test_korean_figures_have_korean_alt_texts(book_html: Path, toc: list[str]) -> None:
+    """A screen reader reads a figure's alt text: in the Korean edition it is Korean (the
+    catalogs hold the alt texts because the gettext build renders the figures too)."""
+    found = 0
+    for name in toc:
+        en = _figure_alts(book_html / f"{name}.html")
+        ko = _figure_alts(book_html / KOREAN / f"{name}.html")
+        assert len(en) == len(ko), f"{name}: {len(en)} figures in English, {len(ko)} in Korean"
+        for english, korean in zip(en, ko, strict=True):
+            if english:
+                assert re.search("[가-힣]", korean), f"{name}: alt text still English: {korean}"
+                found += 1
+    assert found >= 10
+
+
 # ---------------------------------------------------------------------------------------------
 # A copy of the book with two messages translated
 
