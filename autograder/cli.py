@@ -322,7 +322,10 @@ def _feedback(
 
 
 def _say_not_autograded(
-    course: Course, assignments: list[str], students: list[str] | None = None, why: str = ""
+    course: Course,
+    assignments: list[str],
+    students: list[str] | None = None,
+    why: str = "no feedback",
 ) -> set[tuple[str, str]]:
     """Say which collected submissions are not autograded (yet, or since a change); those."""
     found: set[tuple[str, str]] = set()
@@ -340,7 +343,7 @@ def _say_not_autograded(
             who = ", ".join(waiting[:5]) + (" ..." if len(waiting) > 5 else "")
             print(
                 f"{len(waiting)} collected submission(s) of {assignment} have no autograded "
-                f"notebook, so {why or 'no feedback'}: {who}; run "
+                f"notebook, so {why}: {who}; run "
                 f"`{course.command('autograde', assignment)}` (reports/autograde-status.csv "
                 "says why one could not be graded)"
             )
@@ -403,9 +406,7 @@ def cmd_grade(course: Course, args: argparse.Namespace) -> int:
             }
         )
         course.require_generated(found)
-        if args.student and not any(
-            e.status in ("collected", "replaced", "unchanged") for e in entries
-        ):
+        if args.student and not any(e.status in collect_mod.TAKEN for e in entries):
             which = " or ".join(wanted or found or ["any assignment"])
             raise CourseError(f"{args.source} holds no notebook of {which}")
         entries, roster = _collect(course, args, wanted, dry_run=False)

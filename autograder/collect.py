@@ -73,6 +73,7 @@ IGNORED_FILES = {"desktop.ini", "thumbs.db"}
 # a notebook, or one saved by an editor or a browser under another suffix
 _NOTEBOOK_NAME = re.compile(r"^(?P<stem>.+?)(?:\.ipynb(?:\.[a-z]{2,4})?|\.json)$", re.IGNORECASE)
 NOT_TAKEN = ("unmatched", "too large", "refused")
+TAKEN = ("collected", "unchanged", "replaced")  # the submission is in submitted/
 _UTF8_FLAG = 0x800
 _RESUBMISSION = re.compile(r"\((\d+)\)\s*$")
 
@@ -586,11 +587,12 @@ def _record_names(course: Course, entries: list[CollectEntry], roster: Roster | 
 
     known: dict[str, tuple[str, str]] = {}
     for e in entries:
-        if e.status in ("collected", "unchanged", "replaced") and e.name:
-            if STUDENT_NUMBER.match(e.student):
-                known.setdefault(e.student, (e.name, ""))
+        if e.status in TAKEN and e.name and STUDENT_NUMBER.match(e.student):
+            known.setdefault(e.student, (e.name, ""))
     if roster is not None:
         known.update((n, (roster.name_of(n), roster.emails.get(n, ""))) for n in roster.students)
+    if not known:
+        return
     with course.gradebook() as gb:
         for student, (name, email) in known.items():
             if roster is None:

@@ -166,11 +166,9 @@ def _manual_points(course: Course, assignment: str, student: str) -> tuple[float
         except MissingEntry:
             return 0.0, 0.0
         grades = [g for nb in sub.notebooks for g in nb.grades if g.needs_manual_grade]
-        waiting = [g for g in grades if g.manual_score is None]
-        return (
-            sum(float(g.max_score) for g in waiting),
-            sum(float(g.max_score) for g in grades if g.manual_score is not None),
-        )
+        waiting = sum(float(g.max_score) for g in grades if g.manual_score is None)
+        kept = sum(float(g.max_score) for g in grades if g.manual_score is not None)
+        return waiting, kept
 
 
 def finished(graded: Path, notebook: Path) -> bool:

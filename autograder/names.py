@@ -217,9 +217,9 @@ def student_name(text: str, assignments: list[str]) -> StudentName:
         if blind := _BLIND.fullmatch(text.strip()):  # Moodle's blind marking
             return StudentName(name=f"participant_{blind.group(1)}")
     found = StudentName()
-    if hyphenated := _HYPHENATED.search(unicodedata.normalize("NFC", text)):
+    if hyphenated := _HYPHENATED.search(text := unicodedata.normalize("NFC", text)):
         found.number = hyphenated.group(0)
-        text = unicodedata.normalize("NFC", text).replace(found.number, " ")
+        text = text.replace(found.number, " ")
     words = name_words(text, assignments)
     _, used, _ = mentioned_assignment(words, assignments)
     kept = []
