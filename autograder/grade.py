@@ -145,17 +145,11 @@ def _metadata_problem(nb) -> str:
     return ""
 
 
-def _score(course: Course, assignment: str, student: str) -> tuple[float | None, float | None]:
-    with course.gradebook() as gb:
-        try:
-            sub = gb.find_submission(assignment, student)
-        except MissingEntry:
-            return None, None
-        return float(sub.score), float(sub.max_score)
-
-
-def _manual_points(course: Course, assignment: str, student: str) -> tuple[float, float]:
-    """Points graded by hand: still waiting for a human grader, and graded already.
+def _points(
+    course: Course, assignment: str, student: str
+) -> tuple[float | None, float | None, float, float]:
+    """The score and maximum in the gradebook, and the points of written answers graded by
+    hand: those still waiting for a human grader, and those graded already.
 
     nbgrader flags a hand-graded score for review again whenever the notebook is
     autograded again; the score itself is kept.
@@ -164,11 +158,11 @@ def _manual_points(course: Course, assignment: str, student: str) -> tuple[float
         try:
             sub = gb.find_submission(assignment, student)
         except MissingEntry:
-            return 0.0, 0.0
+            return None, None, 0.0, 0.0
         grades = [g for nb in sub.notebooks for g in nb.grades if g.needs_manual_grade]
         waiting = sum(float(g.max_score) for g in grades if g.manual_score is None)
         kept = sum(float(g.max_score) for g in grades if g.manual_score is not None)
-        return waiting, kept
+        return float(sub.score), float(sub.max_score), waiting, kept
 
 
 def finished(graded: Path, notebook: Path) -> bool:
@@ -214,7 +208,7 @@ def _grade_one(
     graded = course.path("autograded", student, assignment, notebook.name)
     if not force and finished(graded, notebook):
         result.status = "up to date"
-        result.score, result.max_score = _score(course, assignment, student)
+        result.score, result.max_score, _, _ = _points(course, assignment, student)
         result.notes.append("already autograded; use --force to grade again")
         return result
     result.notes += _tampering(course, assignment, nb)
@@ -249,9 +243,8 @@ def _grade_one(
     else:
         said = report.error if report is not None else ""
         result.notes.append(said or f"nbgrader stopped with exit code {run.returncode}")
-    result.score, result.max_score = _score(course, assignment, student)
+    result.score, result.max_score, waiting, kept = _points(course, assignment, student)
     if result.status == "graded":
-        waiting, kept = _manual_points(course, assignment, student)
         if waiting:
             result.notes.append(f"{waiting:g} points of written answers to grade by hand")
         if kept:
@@ -342,22 +335,31 @@ def autograde(
     return results
 
 
-def write_status(course: Course, results: list[GradeResult]) -> Path:
-    """Merge these results into ``reports/autograde-status.csv`` and return its path."""
+def _status(course: Course) -> dict[tuple[str, str], dict[str, str]]:
+    """The rows of ``reports/autograde-status.csv`` by (assignment, student)."""
     path = course.path("reports", "autograde-status.csv")
-    rows: dict[tuple[str, str], dict[str, str]] = {}
-    if path.is_file():
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            for row in csv.DictReader(fh):
-                rows[(row["assignment"], row["student"])] = row
-    for result in results:
-        rows[(result.assignment, result.student)] = result.row()
+    if not path.is_file():
+        return {}
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        return {(row["assignment"], row["student"]): row for row in csv.DictReader(fh)}
+
+
+def _save_status(course: Course, rows: dict[tuple[str, str], dict[str, str]]) -> Path:
+    path = course.path("reports", "autograde-status.csv")
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8-sig") as fh:  # BOM: Excel reads UTF-8
         writer = csv.DictWriter(fh, STATUS_FIELDS)
         writer.writeheader()
         writer.writerows(rows[key] for key in sorted(rows))
     return path
+
+
+def write_status(course: Course, results: list[GradeResult]) -> Path:
+    """Merge these results into ``reports/autograde-status.csv`` and return its path."""
+    rows = _status(course)
+    for result in results:
+        rows[(result.assignment, result.student)] = result.row()
+    return _save_status(course, rows)
 
 
 def remove_student(course: Course, student: str, assignments: list[str] | None = None) -> list[str]:
@@ -420,17 +422,8 @@ def remove_student(course: Course, student: str, assignments: list[str] | None =
         empty = course.path(step, student)
         if empty.is_dir() and not any(empty.iterdir()):
             empty.rmdir()
-    status = course.path("reports", "autograde-status.csv")
-    if status.is_file():
-        with open(status, newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.DictReader(fh))
-        kept_rows = [
-            r
-            for r in rows
-            if not (r["student"] == student and (not assignments or r["assignment"] in assignments))
-        ]
-        with open(status, "w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.DictWriter(fh, STATUS_FIELDS)
-            writer.writeheader()
-            writer.writerows(kept_rows)
+    rows = _status(course)
+    if rows:
+        removed = [(a, who) for a, who in rows if who == student and a in (assignments or [a])]
+        _save_status(course, {key: row for key, row in rows.items() if key not in removed})
     return done

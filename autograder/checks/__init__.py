@@ -5,9 +5,9 @@ and registers one check per autograded test cell with :meth:`Suite.check`. A che
 a :class:`~autograder.sandbox.session.Session` and talks to the student's code only through
 it: it makes its own inputs (from a seed the student never sees), calls the student's
 functions and classes, receives plain arrays, and compares them here with reference values
-computed by the course library. It fails by raising :class:`CheckFailed` with a message that
-says which property does not hold (the message is shown to the student; never put a hidden
-input or the check's code in it).
+computed by the course library. It fails with :func:`fail` (a :class:`CheckFailed`) and a
+message that says which property does not hold (the message is shown to the student; never
+put a hidden input or the check's code in it).
 
 Besides the calls, a suite can require that some names are written in the notebook: the
 student's cells are parsed here (never run here) and a name must be bound by its own ``def``
@@ -32,7 +32,15 @@ from dlfs.gradient import rel_error
 from IPython.core.inputtransformer2 import TransformerManager
 
 from autograder.messages import tr
-from autograder.sandbox.session import CheckFailed, Fn, Remote, SandboxError, Seed, Session
+from autograder.sandbox.session import (
+    CheckFailed,
+    Fn,
+    Remote,
+    SandboxError,
+    Seed,
+    Session,
+    fail,
+)
 
 __all__ = [
     "CheckFailed",
@@ -45,6 +53,7 @@ __all__ = [
     "backward_matches",
     "close",
     "course_functions",
+    "fail",
     "gradient_matches",
     "load_suite",
     "numerical_gradient",
@@ -359,9 +368,7 @@ def _require_shape(actual: np.ndarray, shape: tuple[int, ...], what: str) -> Non
     """CheckFailed unless ``actual`` has ``shape``."""
     if actual.shape != shape:
         got = actual.shape
-        raise CheckFailed(
-            tr("{what} should have shape {shape}, got {got}", what=what, shape=shape, got=got)
-        )
+        fail("{what} should have shape {shape}, got {got}", what=what, shape=shape, got=got)
 
 
 def array(
@@ -373,39 +380,33 @@ def array(
 ) -> np.ndarray:
     """The student's value as a float64 array, or CheckFailed saying what was wrong with it."""
     if isinstance(value, Remote):
-        raise CheckFailed(
-            tr(
-                "{what} should be a NumPy array, got a {kind} object",
-                what=what,
-                kind=value.type_name,
-            )
+        fail(
+            "{what} should be a NumPy array, got a {kind} object",
+            what=what,
+            kind=value.type_name,
         )
     if isinstance(value, tuple | list):
         try:
             value = np.array(value, dtype=float)
         except (TypeError, ValueError):
-            raise CheckFailed(
-                tr(
-                    "{what} should be an array of numbers, got a {kind}",
-                    what=what,
-                    kind=type(value).__name__,
-                )
-            ) from None
-    if value is None:
-        raise CheckFailed(tr("{what} is None: did you forget to return (or set) it?", what=what))
-    if isinstance(value, str | dict):
-        raise CheckFailed(
-            tr(
+            fail(
                 "{what} should be an array of numbers, got a {kind}",
                 what=what,
                 kind=type(value).__name__,
             )
+    if value is None:
+        fail("{what} is None: did you forget to return (or set) it?", what=what)
+    if isinstance(value, str | dict):
+        fail(
+            "{what} should be an array of numbers, got a {kind}",
+            what=what,
+            kind=type(value).__name__,
         )
     result = np.asarray(value, dtype=np.float64)
     if shape is not None:
         _require_shape(result, tuple(shape), what)
     if finite and not np.all(np.isfinite(result)):
-        raise CheckFailed(tr("{what} contains nan or inf", what=what))
+        fail("{what} contains nan or inf", what=what)
     return result
 
 
@@ -416,14 +417,12 @@ def close(
     _require_shape(actual, expected.shape, what)
     if not np.allclose(actual, expected, rtol=rtol, atol=atol):
         worst = np.unravel_index(np.argmax(np.abs(actual - expected)), actual.shape)
-        raise CheckFailed(
-            tr(
-                "{what} is wrong: at index {index} it is {actual:.6g}, expected {expected:.6g}",
-                what=what,
-                index=tuple(int(i) for i in worst),
-                actual=actual[worst],
-                expected=expected[worst],
-            )
+        fail(
+            "{what} is wrong: at index {index} it is {actual:.6g}, expected {expected:.6g}",
+            what=what,
+            index=tuple(int(i) for i in worst),
+            actual=actual[worst],
+            expected=expected[worst],
         )
 
 
@@ -519,8 +518,6 @@ def backward_matches(
 def unchanged(before: np.ndarray, after: object, what: str) -> None:
     """CheckFailed when an input array came back modified."""
     if not (isinstance(after, np.ndarray) and after.shape == before.shape):
-        raise CheckFailed(tr("{what} was replaced by something else", what=what))
+        fail("{what} was replaced by something else", what=what)
     if not np.array_equal(before, after):
-        raise CheckFailed(
-            tr("{what} was modified: compute a new array instead of writing into it", what=what)
-        )
+        fail("{what} was modified: compute a new array instead of writing into it", what=what)

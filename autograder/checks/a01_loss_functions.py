@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks import CheckFailed, Remote, Session, Suite, array, close, tr, unchanged
+from autograder.checks import CheckFailed, Remote, Session, Suite, array, close, fail, tr, unchanged
 
 SUITE = Suite("01_loss_functions", banned_modules=("dlfs.functions",))
 rng_seed = 0x01A55
@@ -38,12 +38,10 @@ def _loss(value: object, what: str, *, finite: bool = True) -> float:
     """The student's loss, which must be one number (a float or a 0-d array)."""
     result = array(value, what, None, finite=finite)
     if result.shape != ():
-        raise CheckFailed(
-            tr(
-                "{what} should be one number (a float), got an array of shape {shape}",
-                what=what,
-                shape=result.shape,
-            )
+        fail(
+            "{what} should be one number (a float), got an array of shape {shape}",
+            what=what,
+            shape=result.shape,
         )
     return float(result)
 
@@ -51,13 +49,11 @@ def _loss(value: object, what: str, *, finite: bool = True) -> float:
 def _same_loss(value: object, expected: float, what: str, rtol: float = 1e-6) -> None:
     loss = _loss(value, what)
     if not np.isclose(loss, expected, rtol=rtol, atol=1e-10):
-        raise CheckFailed(
-            tr(
-                "{what} is {value:.6g}, expected {expected:.6g}",
-                what=what,
-                value=loss,
-                expected=expected,
-            )
+        fail(
+            "{what} is {value:.6g}, expected {expected:.6g}",
+            what=what,
+            value=loss,
+            expected=expected,
         )
 
 
@@ -75,12 +71,10 @@ def softmax(s: Session) -> None:
     y = array(fn(batch), tr("softmax of a (2, 3) batch"), (2, 3))
     sums = y.sum(axis=1)
     if not np.allclose(sums, 1.0):
-        raise CheckFailed(
-            tr(
-                "softmax of a (2, 3) batch: each row must sum to 1 (normalise over the last "
-                "axis), got row sums {sums}",
-                sums=np.round(sums, 4).tolist(),
-            )
+        fail(
+            "softmax of a (2, 3) batch: each row must sum to 1 (normalise over the last "
+            "axis), got row sums {sums}",
+            sums=np.round(sums, 4).tolist(),
         )
     close(y, _softmax(batch), tr("softmax of a (2, 3) batch (every row is its own sample)"))
 
@@ -105,9 +99,7 @@ def softmax_stable(s: Session) -> None:
     def finite(value: object, what: str, shape: tuple[int, ...]) -> np.ndarray:
         result = array(value, what, shape, finite=False)
         if not np.all(np.isfinite(result)):
-            raise CheckFailed(
-                tr("{what} contains nan or inf (an overflow in exp): {hint}", what=what, hint=hint)
-            )
+            fail("{what} contains nan or inf (an overflow in exp): {hint}", what=what, hint=hint)
         return result
 
     close(
@@ -169,13 +161,11 @@ def mean_squared_error(s: Session) -> None:
 
     for y_shape, t_shape in [((3,), (4,)), ((2, 3), (3,)), ((4, 1), (4,))]:
         if not _raises_value_error(fn, np.zeros(y_shape), np.ones(t_shape)):
-            raise CheckFailed(
-                tr(
-                    "mean_squared_error must raise ValueError when y has shape {y_shape} "
-                    "and t has shape {t_shape} (different shapes)",
-                    y_shape=y_shape,
-                    t_shape=t_shape,
-                )
+            fail(
+                "mean_squared_error must raise ValueError when y has shape {y_shape} "
+                "and t has shape {t_shape} (different shapes)",
+                y_shape=y_shape,
+                t_shape=t_shape,
             )
 
 
@@ -204,13 +194,11 @@ def cee_onehot(s: Session) -> None:
     single = _loss(fn(y[2], t[2]), tr("cross_entropy_error of a 1-D sample"))
     one = _loss(fn(y[2:3], t[2:3]), tr("cross_entropy_error of a batch of one sample"))
     if not np.isclose(single, one, rtol=1e-9):
-        raise CheckFailed(
-            tr(
-                "cross_entropy_error of a 1-D sample is {single:.6g} but {one:.6g} for the same "
-                "sample as a batch of one: they must agree",
-                single=single,
-                one=one,
-            )
+        fail(
+            "cross_entropy_error of a 1-D sample is {single:.6g} but {one:.6g} for the same "
+            "sample as a batch of one: they must agree",
+            single=single,
+            one=one,
         )
 
 
@@ -269,18 +257,14 @@ def cee_no_log0(s: Session) -> None:
         )
         value = _loss(fn(y, t), what, finite=False)
         if not np.isfinite(value):
-            raise CheckFailed(
-                tr(
-                    "{what} is {value}, not a finite number: {hint}",
-                    what=what,
-                    value=value,
-                    hint=hint,
-                )
+            fail(
+                "{what} is {value}, not a finite number: {hint}",
+                what=what,
+                value=value,
+                hint=hint,
             )
         _same_loss(value, expected, what, rtol=1e-3)
     what = tr("cross_entropy_error of a perfect prediction ([0, 1, 0] with the label 1)")
     perfect = _loss(fn(np.array([0.0, 1.0, 0.0]), 1), what)
     if abs(perfect) > 1e-6:
-        raise CheckFailed(
-            tr("{what} should be close to 0, got {value:.3g}", what=what, value=perfect)
-        )
+        fail("{what} should be close to 0, got {value:.3g}", what=what, value=perfect)

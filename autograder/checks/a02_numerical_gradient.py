@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks import CheckFailed, Fn, Remote, Session, Suite, array, close, tr
+from autograder.checks import CheckFailed, Fn, Remote, Session, Suite, array, close, fail, tr
 
 SUITE = Suite("02_numerical_gradient", banned_modules=("dlfs.gradient",))
 rng_seed = 0x02D1F
@@ -43,12 +43,10 @@ def _quadratic(a: np.ndarray, b: np.ndarray) -> Fn:
 def _number(value: object, what: str) -> float:
     result = array(value, what)
     if result.size != 1:
-        raise CheckFailed(
-            tr(
-                "{what} should be one number, got an array of shape {shape}",
-                what=what,
-                shape=result.shape,
-            )
+        fail(
+            "{what} should be one number, got an array of shape {shape}",
+            what=what,
+            shape=result.shape,
         )
     return float(result.reshape(()))
 
@@ -109,7 +107,7 @@ def _gradient(fn: Remote, f: Fn, x: np.ndarray, expected: np.ndarray, what: str,
         and not np.array_equal(x_after, x)
         and np.array_equal(x_after, grad)
     ):
-        raise CheckFailed(tr("{what}: return a new array, not x itself", what=what))
+        fail("{what}: return a new array, not x itself", what=what)
     close(grad, expected, what, rtol=1e-6, atol=1e-7)
 
 
@@ -182,18 +180,16 @@ def gradient_restores(s: Session) -> None:
         f = _weighted(rng.standard_normal(x.shape), "sin")
         _, (_, x_after, *_) = fn.call_keep_args("__call__", f, x, *h)
         if not (isinstance(x_after, np.ndarray) and x_after.shape == x.shape):
-            raise CheckFailed(tr("numerical_gradient replaced x by something else"))
+            fail("numerical_gradient replaced x by something else")
         if not np.array_equal(x_after, x):
             changed = int(np.sum(x_after != x))
-            raise CheckFailed(
-                tr(
-                    "numerical_gradient changed {changed} of the {size} elements of a {shape} x: "
-                    "save each original value and write it back, instead of adding and "
-                    "subtracting h",
-                    changed=changed,
-                    size=x.size,
-                    shape=x.shape,
-                )
+            fail(
+                "numerical_gradient changed {changed} of the {size} elements of a {shape} x: "
+                "save each original value and write it back, instead of adding and "
+                "subtracting h",
+                changed=changed,
+                size=x.size,
+                shape=x.shape,
             )
 
 
@@ -253,9 +249,7 @@ def gradient_descent_input(s: Session) -> None:
         x, (_, init_after, *_) = fn.call_keep_args("__call__", f, init_x, lr, steps)
         array(x, tr("the result of gradient_descent"), init_x.shape)
         if not (isinstance(init_after, np.ndarray) and np.array_equal(init_after, init_x)):
-            raise CheckFailed(
-                tr(
-                    "gradient_descent moved the caller's init_x: work on a copy "
-                    "(x = np.array(init_x, dtype=float)), and return that"
-                )
+            fail(
+                "gradient_descent moved the caller's init_x: work on a copy "
+                "(x = np.array(init_x, dtype=float)), and return that"
             )

@@ -10,12 +10,12 @@ import numpy as np
 from dlfs import layers as ref
 
 from autograder.checks import (
-    CheckFailed,
     Session,
     Suite,
     array,
     backward_matches,
     close,
+    fail,
     gradient_matches,
     numerical_gradient,
     tr,
@@ -35,7 +35,7 @@ def _pair(value: object, what: str) -> tuple[object, object]:
     if isinstance(value, np.ndarray) and value.ndim >= 1 and len(value) == 2:
         return value[0], value[1]
     if not isinstance(value, tuple | list) or len(value) != 2:
-        raise CheckFailed(tr("{what} should return two values (dx, dy)", what=what))
+        fail("{what} should return two values (dx, dy)", what=what)
     return value[0], value[1]
 
 

@@ -23,7 +23,6 @@ from dlfs import layers as ref_layers
 from dlfs import optimizers as ref_opt
 
 from autograder.checks import (
-    CheckFailed,
     Fn,
     Remote,
     Seed,
@@ -31,6 +30,7 @@ from autograder.checks import (
     Suite,
     array,
     close,
+    fail,
     gradient_matches,
     numerical_gradient,
     tr,
@@ -49,12 +49,10 @@ def _rng(offset: int) -> np.random.Generator:
 
 def _params_after(value: object, what: str) -> dict[str, np.ndarray]:
     if not isinstance(value, dict) or set(value) != set(SHAPES):
-        raise CheckFailed(
-            tr(
-                "{what} should keep the keys {keys} and nothing else",
-                what=what,
-                keys=sorted(SHAPES),
-            )
+        fail(
+            "{what} should keep the keys {keys} and nothing else",
+            what=what,
+            keys=sorted(SHAPES),
         )
     return {key: array(value[key], f"{what}[{key!r}]", shape) for key, shape in SHAPES.items()}
 
@@ -94,20 +92,18 @@ def _trajectory(
         before = {key: value.copy() for key, value in expected.items()}
         reference.update(expected, grads)
         if not isinstance(grads_after, dict):
-            raise CheckFailed(tr("{name}.update replaced grads by something else", name=name))
+            fail("{name}.update replaced grads by something else", name=name)
         for key in SHAPES:
             what = tr("{arg} given to {name}", arg=f"grads[{key!r}]", name=f"{name}.update")
             unchanged(grads[key], grads_after.get(key), what)
         what = tr("params after step {step} of {name}", step=step, name=name)
         after = _params_after(params.call("copy"), what)
         if all(np.array_equal(after[key], before[key]) for key in SHAPES):
-            raise CheckFailed(
-                tr(
-                    "{name}.update left params as they were at step {step}: change the arrays "
-                    "in params in place (params[key] -= ...); a returned value is not used",
-                    name=name,
-                    step=step,
-                )
+            fail(
+                "{name}.update left params as they were at step {step}: change the arrays "
+                "in params in place (params[key] -= ...); a returned value is not used",
+                name=name,
+                step=step,
             )
         for key in SHAPES:
             close(
@@ -126,14 +122,12 @@ def _trajectory(
         held = _params_after(same_arrays.call("copy"), tr("the arrays given to update"))
         for key in SHAPES:
             if not np.array_equal(held[key], after[key]):
-                raise CheckFailed(
-                    tr(
-                        "{name}.update must change the array {param} in place "
-                        "({param} -= ...), not replace it with a new array: the layers "
-                        "of a network hold the original arrays and would never see the update",
-                        name=name,
-                        param=f"params[{key!r}]",
-                    )
+                fail(
+                    "{name}.update must change the array {param} in place "
+                    "({param} -= ...), not replace it with a new array: the layers "
+                    "of a network hold the original arrays and would never see the update",
+                    name=name,
+                    param=f"params[{key!r}]",
                 )
 
 
@@ -194,19 +188,15 @@ def dropout_forward(s: Session) -> None:
         layer, out = _dropout_forward(s, ratio, seed, x, what)
         kept = out != 0
         if not np.array_equal(out[kept], x[kept]):
-            raise CheckFailed(
-                tr("{what}: kept units must pass through unchanged (x * mask)", what=what)
-            )
+            fail("{what}: kept units must pass through unchanged (x * mask)", what=what)
         dropped = 1 - kept.mean()
         if abs(dropped - ratio) > 0.02:
-            raise CheckFailed(
-                tr(
-                    "{what} dropped {dropped:.1%} of the units; dropout_ratio={ratio} should "
-                    "drop about {ratio:.0%} (keep units where rng.random(x.shape) > dropout_ratio)",
-                    what=what,
-                    dropped=dropped,
-                    ratio=ratio,
-                )
+            fail(
+                "{what} dropped {dropped:.1%} of the units; dropout_ratio={ratio} should "
+                "drop about {ratio:.0%} (keep units where rng.random(x.shape) > dropout_ratio)",
+                what=what,
+                dropped=dropped,
+                ratio=ratio,
             )
         what = f"Dropout({ratio}).forward with train_flg=False"
         test_out = array(layer.call("forward", x, train_flg=False), what, x.shape)
@@ -218,21 +208,17 @@ def dropout_forward(s: Session) -> None:
     _, b = _dropout_forward(s, 0.5, 7, x, what)
     _, c = _dropout_forward(s, 0.5, 8, x, what)
     if not np.array_equal(a, b):
-        raise CheckFailed(
-            tr(
-                "two Dropout layers given generators with the same seed drew different masks: "
-                "draw the mask from self.rng only"
-            )
+        fail(
+            "two Dropout layers given generators with the same seed drew different masks: "
+            "draw the mask from self.rng only"
         )
     if np.array_equal(a, c):
-        raise CheckFailed(
-            tr("Dropout layers given generators with different seeds drew the same mask")
-        )
+        fail("Dropout layers given generators with different seeds drew the same mask")
     layer = s.get("Dropout")(0.2, rng=Seed(9))
     first = array(layer.call("forward", x), what, x.shape)
     second = array(layer.call("forward", x), what, x.shape)
     if np.array_equal(first, second):
-        raise CheckFailed(tr("each training forward pass of Dropout must draw a new mask"))
+        fail("each training forward pass of Dropout must draw a new mask")
 
     random = s.make(Fn("module", ("numpy.random",)))
     random.call("seed", 1234)
@@ -247,11 +233,9 @@ def dropout_forward(s: Session) -> None:
         and np.array_equal(np.asarray(before[1]), np.asarray(after[1]))
         and before[2:] == after[2:]
     ):
-        raise CheckFailed(
-            tr(
-                "Dropout used NumPy's global random state (np.random.rand or similar): draw the "
-                "mask from the generator self.rng"
-            )
+        fail(
+            "Dropout used NumPy's global random state (np.random.rand or similar): draw the "
+            "mask from the generator self.rng"
         )
 
 

@@ -15,12 +15,12 @@ import numpy as np
 from dlfs import conv as ref
 
 from autograder.checks import (
-    CheckFailed,
     Session,
     Suite,
     array,
     backward_matches,
     close,
+    fail,
     tr,
     unchanged,
 )
@@ -44,16 +44,12 @@ def _setting(stride: int, pad: int) -> str:
 def _dtype_kept(value: object, what: str) -> None:
     if not isinstance(value, np.ndarray):
         kind = getattr(value, "type_name", type(value).__name__)
-        raise CheckFailed(
-            tr("{what} should return a NumPy array, got a {kind}", what=what, kind=kind)
-        )
+        fail("{what} should return a NumPy array, got a {kind}", what=what, kind=kind)
     if value.dtype != np.float32:
-        raise CheckFailed(
-            tr(
-                "{what} must keep the dtype: float32 in, float32 out (got {dtype})",
-                what=what,
-                dtype=value.dtype,
-            )
+        fail(
+            "{what} must keep the dtype: float32 in, float32 out (got {dtype})",
+            what=what,
+            dtype=value.dtype,
         )
 
 
@@ -330,13 +326,11 @@ def pool_forward(s: Session) -> None:
         assert ref_arg_max is not None  # the reference's forward has run
         arg_max = array(layer.get("arg_max"), what, ref_arg_max.shape)
         if not np.array_equal(arg_max, ref_arg_max):
-            raise CheckFailed(
-                tr(
-                    "{what}: one entry per window in the order (N, out_h, out_w, C), each "
-                    "the position of the window's maximum, row by row (row * pool_w + "
-                    "column, the first of equal values)",
-                    what=what,
-                )
+            fail(
+                "{what}: one entry per window in the order (N, out_h, out_w, C), each "
+                "the position of the window's maximum, row by row (row * pool_w + "
+                "column, the first of equal values)",
+                what=what,
             )
 
 

@@ -26,6 +26,7 @@ from autograder.checks import (
     Session,
     Suite,
     array,
+    fail,
     own_code_problem,
     tr,
     unchanged,
@@ -61,25 +62,19 @@ def _augmented(s: Session, x: np.ndarray, seed: int, what: str) -> np.ndarray:
     unchanged(x, x_after, tr("the input of {name}", name="augment"))
     if not isinstance(out, np.ndarray):
         kind = out.type_name if isinstance(out, Remote) else type(out).__name__
-        raise CheckFailed(
-            tr("{what} should return a NumPy array, got a {kind}", what="augment", kind=kind)
-        )
+        fail("{what} should return a NumPy array, got a {kind}", what="augment", kind=kind)
     if out.shape != x.shape:
-        raise CheckFailed(
-            tr(
-                "augment must return an array of the input's shape {shape}, got {got}",
-                shape=x.shape,
-                got=out.shape,
-            )
+        fail(
+            "augment must return an array of the input's shape {shape}, got {got}",
+            shape=x.shape,
+            got=out.shape,
         )
     if out.dtype != x.dtype:
-        raise CheckFailed(
-            tr(
-                "augment must keep the dtype {dtype} of {what}, got {got}",
-                dtype=x.dtype,
-                what=what,
-                got=out.dtype,
-            )
+        fail(
+            "augment must keep the dtype {dtype} of {what}, got {got}",
+            dtype=x.dtype,
+            what=what,
+            got=out.dtype,
         )
     array(out, tr("the output of {name}", name="augment"))  # finite
     return out
@@ -91,29 +86,25 @@ def augment(s: Session) -> None:
     x32 = rng.random((6, 1, 28, 28)).astype(np.float32)
     out = _augmented(s, x32, 1, tr("float32 images"))
     if np.array_equal(out, x32):
-        raise CheckFailed(tr("augment must change the images"))
+        fail("augment must change the images")
     if out.min() < 0.0 or out.max() > 1.0:
-        raise CheckFailed(tr("augmented values must stay in [0, 1] (clip them)"))
+        fail("augmented values must stay in [0, 1] (clip them)")
 
     x = rng.random((20, 1, 28, 28))
     a = _augmented(s, x, 5, tr("float64 images"))
     b = _augmented(s, x, 5, tr("float64 images"))
     c = _augmented(s, x, 6, tr("float64 images"))
     if not np.array_equal(a, b):
-        raise CheckFailed(
-            tr("augment must take all its randomness from rng (same seed, same output)")
-        )
+        fail("augment must take all its randomness from rng (same seed, same output)")
     if np.array_equal(a, c):
-        raise CheckFailed(tr("different seeds must give different augmentations"))
+        fail("different seeds must give different augmentations")
     changed = np.mean([not np.allclose(a[i], x[i]) for i in range(len(x))])
     if changed < 0.5:
-        raise CheckFailed(
-            tr("only {changed:.0%} of the images changed: augment most of them", changed=changed)
-        )
+        fail("only {changed:.0%} of the images changed: augment most of them", changed=changed)
     if np.mean(np.abs(a - x)) >= 0.5:
-        raise CheckFailed(tr("augmented images must stay close to the originals"))
+        fail("augmented images must stay close to the originals")
     if a.min() < 0.0 or a.max() > 1.0:
-        raise CheckFailed(tr("augmented values must stay in [0, 1] (clip them)"))
+        fail("augmented values must stay in [0, 1] (clip them)")
 
     global_random = s.make(Fn("module", ("numpy.random",)))
     outs = []
@@ -123,9 +114,9 @@ def augment(s: Session) -> None:
         outs.append(_augmented(s, x, 7, "float64 images"))
         after = array(global_random.call("get_state")[1], tr("the global random state"))
         if not np.array_equal(state, after):
-            raise CheckFailed(tr("augment must not use the global np.random state: use rng"))
+            fail("augment must not use the global np.random state: use rng")
     if not np.array_equal(outs[0], outs[1]):
-        raise CheckFailed(tr("augment must take all its randomness from rng, not np.random"))
+        fail("augment must take all its randomness from rng, not np.random")
 
 
 # ---------------------------------------------------------------------------------------
@@ -135,20 +126,18 @@ def augment(s: Session) -> None:
 def _network(s: Session, seed: int) -> Remote:
     net = s.get("build_network")(Seed(seed))
     if not isinstance(net, Remote):
-        raise CheckFailed(
-            tr("build_network must return a network object, got {kind}", kind=type(net).__name__)
-        )
+        fail("build_network must return a network object, got {kind}", kind=type(net).__name__)
     return net
 
 
 def _params(net: Remote) -> dict[str, np.ndarray]:
     params = net.get("params")
     if not isinstance(params, dict):
-        raise CheckFailed(tr("the network must have a params dict (names -> NumPy arrays)"))
+        fail("the network must have a params dict (names -> NumPy arrays)")
     found = {}
     for key, value in params.items():
         if not isinstance(value, np.ndarray):
-            raise CheckFailed(tr("{what} should be a NumPy array", what=f"params[{key!r}]"))
+            fail("{what} should be a NumPy array", what=f"params[{key!r}]")
         found[key] = array(value, f"params[{key!r}]")
     return found
 
@@ -160,16 +149,16 @@ def _own_class(s: Session, net: Remote) -> None:
         problem = own_code_problem(s.cells, (net.type_name,), ("dlfs.networks",))
     if problem and "not defined" not in problem:  # a class made inside a function is fine
         problem = own_code_problem(s.cells, (net.type_name,), ("dlfs.networks",))
-        raise CheckFailed(tr("write the network class yourself: {problem}", problem=problem))
+        fail("write the network class yourself: {problem}", problem=problem)
     cls = net.get("__class__")
     mro = cls.get("__mro__") if isinstance(cls, Remote) else None
     if not isinstance(mro, tuple):
-        raise CheckFailed(tr("the network must be an instance of a class written in this notebook"))
+        fail("the network must be an instance of a class written in this notebook")
     modules = [k.get("__module__") if isinstance(k, Remote) else None for k in mro]
     if modules[0] != "__main__":
-        raise CheckFailed(tr("write the network class in this notebook"))
+        fail("write the network class in this notebook")
     if any(not isinstance(m, str) or m.startswith("dlfs") for m in modules):
-        raise CheckFailed(tr("the network class must not be a dlfs class or derive from one"))
+        fail("the network class must not be a dlfs class or derive from one")
 
 
 @SUITE.check("a6_architecture", own=("build_network",))
@@ -180,15 +169,13 @@ def architecture(s: Session) -> None:
     array(net.call("predict", np.zeros((3, 1, 28, 28), np.float32)), what, (3, 10))
     filters = [k for k, v in params.items() if v.ndim == 4]
     if len(filters) < 2:
-        raise CheckFailed(
-            tr(
-                "a deep CNN needs at least two convolution layers, found filters {filters}",
-                filters=filters,
-            )
+        fail(
+            "a deep CNN needs at least two convolution layers, found filters {filters}",
+            filters=filters,
         )
     weights = [k for k, v in params.items() if v.ndim >= 2]
     if len(weights) < 3:
-        raise CheckFailed(tr("use at least three weight layers, found {weights}", weights=weights))
+        fail("use at least three weight layers, found {weights}", weights=weights)
     _own_class(s, net)
 
     rng = _rng(2)
@@ -196,15 +183,12 @@ def architecture(s: Session) -> None:
     t = rng.integers(0, 10, size=4)
     grads = net.call("gradient", x, t)
     if not isinstance(grads, dict):
-        raise CheckFailed(tr("gradient must return a dict with one entry per key of params"))
+        fail("gradient must return a dict with one entry per key of params")
     if set(grads) != set(params):
-        raise CheckFailed(
-            tr(
-                "gradient must return one entry per key of params: got keys {got}, "
-                "params has {keys}",
-                got=sorted(grads),
-                keys=sorted(params),
-            )
+        fail(
+            "gradient must return one entry per key of params: got keys {got}, params has {keys}",
+            got=sorted(grads),
+            keys=sorted(params),
         )
     for key, value in params.items():
         array(grads[key], tr("the gradient of {key}", key=key), value.shape)
@@ -220,28 +204,24 @@ def he_init(s: Session) -> None:
         fan_in = int(np.prod(w.shape[1:])) if w.ndim == 4 else w.shape[0]
         ratio = np.std(w) / np.sqrt(2.0 / fan_in)
         if not 0.8 < ratio < 1.2:
-            raise CheckFailed(
-                tr(
-                    "{key} of shape {shape} has std {std:.4f}; He initialisation gives "
-                    "sqrt(2 / {fan_in}) = {he:.4f}",
-                    key=key,
-                    shape=w.shape,
-                    std=np.std(w),
-                    fan_in=fan_in,
-                    he=np.sqrt(2.0 / fan_in),
-                )
+            fail(
+                "{key} of shape {shape} has std {std:.4f}; He initialisation gives "
+                "sqrt(2 / {fan_in}) = {he:.4f}",
+                key=key,
+                shape=w.shape,
+                std=np.std(w),
+                fan_in=fan_in,
+                he=np.sqrt(2.0 / fan_in),
             )
         checked += 1
     if not checked:
-        raise CheckFailed(tr("the network has no weight arrays to initialise"))
+        fail("the network has no weight arrays to initialise")
     a, b = _params(_network(s, 11)), _params(_network(s, 11))
     c = _params(_network(s, 12))
     if set(a) != set(b) or not all(np.array_equal(a[k], b[k]) for k in a):
-        raise CheckFailed(
-            tr("build_network must draw its weights from rng (same seed, same weights)")
-        )
+        fail("build_network must draw its weights from rng (same seed, same weights)")
     if set(a) == set(c) and all(np.array_equal(a[k], c[k]) for k in a if a[k].ndim >= 2):
-        raise CheckFailed(tr("different seeds must give different weights"))
+        fail("different seeds must give different weights")
 
 
 # ---------------------------------------------------------------------------------------
@@ -301,23 +281,19 @@ def accuracy(s: Session) -> None:
         except CheckFailed:
             seconds = time.perf_counter() - start
             if seconds > TIME_LIMIT:
-                raise CheckFailed(
-                    tr(
-                        "training did not finish within the limit of {limit:.0f} s "
-                        "(stopped after {seconds:.0f} s)",
-                        limit=TIME_LIMIT,
-                        seconds=seconds,
-                    )
-                ) from None
+                fail(
+                    "training did not finish within the limit of {limit:.0f} s "
+                    "(stopped after {seconds:.0f} s)",
+                    limit=TIME_LIMIT,
+                    seconds=seconds,
+                )
             raise
         seconds = time.perf_counter() - start
     if seconds > TIME_LIMIT:
-        raise CheckFailed(
-            tr(
-                "training took {seconds:.0f} s, more than {limit:.0f} s",
-                seconds=seconds,
-                limit=TIME_LIMIT,
-            )
+        fail(
+            "training took {seconds:.0f} s, more than {limit:.0f} s",
+            seconds=seconds,
+            limit=TIME_LIMIT,
         )
     start = time.perf_counter()
     scores = {
@@ -328,23 +304,19 @@ def accuracy(s: Session) -> None:
     }
     predicting = time.perf_counter() - start
     if predicting > PREDICT_SECONDS:  # no training left running in the background either
-        raise CheckFailed(
-            tr(
-                "predicting {count} images took {seconds:.0f} s, more than {limit:.0f} s",
-                count=N_VAL + N_HELD_BACK,
-                seconds=predicting,
-                limit=PREDICT_SECONDS,
-            )
+        fail(
+            "predicting {count} images took {seconds:.0f} s, more than {limit:.0f} s",
+            count=N_VAL + N_HELD_BACK,
+            seconds=predicting,
+            limit=PREDICT_SECONDS,
         )
     for split, acc in scores.items():
         if acc < THRESHOLD:
-            raise CheckFailed(
-                tr(
-                    "accuracy on the {split} images is {acc:.3f}, below {threshold} "
-                    "(training took {seconds:.0f} s)",
-                    split=_split_name(split),
-                    acc=acc,
-                    threshold=THRESHOLD,
-                    seconds=seconds,
-                )
+            fail(
+                "accuracy on the {split} images is {acc:.3f}, below {threshold} "
+                "(training took {seconds:.0f} s)",
+                split=_split_name(split),
+                acc=acc,
+                threshold=THRESHOLD,
+                seconds=seconds,
             )

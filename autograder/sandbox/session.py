@@ -19,7 +19,7 @@ import os
 import select
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from autograder.messages import tr
 from autograder.sandbox.frames import FrameError, pack, unpack
 from autograder.sandbox.jail import Jail, Limits
 
-__all__ = ["CellRun", "CheckFailed", "Fn", "Remote", "SandboxError", "Session"]
+__all__ = ["CellRun", "CheckFailed", "Fn", "Remote", "SandboxError", "Session", "fail"]
 
 MAX_ELEMENTS = 64 * 1024 * 1024
 MAX_RESTARTS = 4
@@ -44,6 +44,11 @@ class CheckFailed(AssertionError):
         super().__init__(message)
         self.kinds = kinds
         self.stopped = stopped  # the call hung or ended the student's process
+
+
+def fail(template: str, **fields: Any) -> NoReturn:
+    """Raise :class:`CheckFailed` with the message ``tr(template, **fields)``."""
+    raise CheckFailed(tr(template, **fields)) from None
 
 
 class SandboxError(RuntimeError):
@@ -146,17 +151,13 @@ def decode_array(blob: bytes, label: str) -> np.ndarray:
             tr("{label}: the runner sent a damaged array ({err})", label=label, err=err)
         ) from None
     if dtype.hasobject or dtype.kind not in "biuf" or dtype.fields is not None:
-        raise CheckFailed(
-            tr("{label} returned an array of dtype {dtype}, not numbers", label=label, dtype=dtype)
-        )
+        fail("{label} returned an array of dtype {dtype}, not numbers", label=label, dtype=dtype)
     count = int(np.prod(shape, dtype=np.int64)) if shape else 1
     if count > MAX_ELEMENTS or count < 0:
-        raise CheckFailed(
-            tr(
-                "{label} returned an array of shape {shape}: far too large",
-                label=label,
-                shape=shape,
-            )
+        fail(
+            "{label} returned an array of shape {shape}: far too large",
+            label=label,
+            shape=shape,
         )
     data = blob[stream.tell() :]
     if len(data) != count * dtype.itemsize:
@@ -376,7 +377,7 @@ class Session:
 
     def decode(self, value: Any, blobs: list[bytes], label: str, depth: int = 0) -> Any:
         if depth > 20:
-            raise CheckFailed(tr("{label} returned a structure nested too deeply", label=label))
+            fail("{label} returned a structure nested too deeply", label=label)
         if isinstance(value, dict):
             if "$a" in value:
                 index = value["$a"]
@@ -449,9 +450,7 @@ class Session:
             return self.request({"op": "get", "name": name}, label=name)
         except CheckFailed as err:
             if "not defined" in str(err):
-                raise CheckFailed(
-                    tr("{name} is not defined{why}", name=name, why=self._why_missing())
-                ) from None
+                fail("{name} is not defined{why}", name=name, why=self._why_missing())
             raise
 
     def set_global(self, name: str, value: Any) -> None:

@@ -21,12 +21,22 @@ from autograder.messages import configured_language, file_language, language, tr
 from autograder.messages_ko import KO
 
 
+def _is_fail(node: ast.AST) -> bool:
+    return isinstance(node, ast.FunctionDef) and node.name == "fail"
+
+
 def _templates() -> dict[str, str]:
-    """Every literal first argument of a ``tr(...)`` call in autograder/, with where it is."""
+    """Every literal first argument of a ``tr(...)`` or ``fail(...)`` call in autograder/,
+    with where it is."""
     found = {}
     for path in sorted((REPO / "autograder").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tr":
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        # fail(template, **fields) hands its own template on to tr()
+        forward = {id(n) for f in ast.walk(tree) if _is_fail(f) for n in ast.walk(f)}
+        for node in ast.walk(tree):
+            if id(node) in forward:
+                continue
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("tr", "fail"):
                 first = node.args[0] if node.args else None
                 where = f"{path.relative_to(REPO)}:{node.lineno}"
                 assert isinstance(first, ast.Constant) and isinstance(first.value, str), (
