@@ -269,6 +269,8 @@ def dropout_case(sol: dict[str, Any], rng: np.random.Generator) -> Iterator[Comp
         yield from compare_layers(mine, theirs, x, rng, f"{what}, training")
         out = mine.forward(x, train_flg=False)
         yield f"{what}, testing: forward", out, theirs.forward(x, train_flg=False)
+        dout = rng.standard_normal(x.shape)
+        yield f"{what}, testing: backward", mine.backward(dout), theirs.backward(dout)
 
 
 def batchnorm_case(sol: dict[str, Any], rng: np.random.Generator) -> Iterator[Comparison]:
