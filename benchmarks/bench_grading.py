@@ -2,9 +2,11 @@
 
 Generates a fresh course in a temporary folder, hands in N submissions of an assignment
 (03_backprop by default: a mix of correct notebooks, notebooks with one bug, and blank
-ones), then grades the same class twice with the real ``python -m autograder autograde``
-machinery: ``--jobs 1`` and ``--jobs J``. Prints the wall time and submissions per minute of
-each, their ratio, and checks that both runs gave every submission the same scores.
+ones), then grades the same class three times with the real ``python -m autograder autograde``
+machinery: ``--jobs 1`` and ``--jobs J``, and ``--jobs J`` once more without the helper that
+forks the nbgrader processes (``python -m nbgrader`` for each submission). Prints the wall
+time and submissions per minute of each, the speed-ups, and checks that every run gave every
+submission the same scores.
 
 Run from the repository root::
 
@@ -78,25 +80,31 @@ def run(students: int, jobs: int, assignment: str) -> int:
         collect(course, Path(tmp) / "inbox", [assignment])
         print(isolation().describe())
         print(f"{students} submissions of {assignment}, {os.cpu_count()} cores\n")
+        runs = {
+            "--jobs 1": (1, True),
+            f"--jobs {jobs}": (jobs, True),
+            f"--jobs {jobs}, no helper": (jobs, False),  # python -m nbgrader per submission
+        }
         timings, scores = {}, {}
-        for n in (1, jobs):
+        for name, (n, fork) in runs.items():
             start = time.perf_counter()
-            results = autograde(course, [assignment], force=True, jobs=n)
+            results = autograde(course, [assignment], force=True, jobs=n, fork=fork)
             seconds = time.perf_counter() - start
             bad = [r for r in results if r.status != "graded"]
             if bad:
-                print(f"--jobs {n}: {len(bad)} submissions not graded: {bad[0].notes}")
+                print(f"{name}: {len(bad)} submissions not graded: {bad[0].notes}")
                 return 1
-            timings[n] = seconds
-            scores[n] = {r.student: r.score for r in results}
-        print(f"{'run':<12}{'seconds':>10}{'per minute':>14}")
-        for n, seconds in timings.items():
-            print(f"{'--jobs ' + str(n):<12}{seconds:>10.1f}{students / seconds * 60:>14.1f}")
-        speedup = timings[1] / timings[jobs]
-        rate = students / timings[jobs] * 60
-        print(f"\nspeed-up of --jobs {jobs} over --jobs 1: {speedup:.2f}x")
-        same = scores[1] == scores[jobs]
-        print(f"same scores in both runs: {'yes' if same else 'NO'}")
+            timings[name] = seconds
+            scores[name] = {r.student: r.score for r in results}
+        print(f"{'run':<22}{'seconds':>10}{'per minute':>14}")
+        for name, seconds in timings.items():
+            print(f"{name:<22}{seconds:>10.1f}{students / seconds * 60:>14.1f}")
+        one, parallel, fresh = timings.values()
+        rate = students / parallel * 60
+        print(f"\nspeed-up of --jobs {jobs} over --jobs 1: {one / parallel:.2f}x")
+        print(f"speed-up of the forking helper (--jobs {jobs}): {fresh / parallel:.2f}x")
+        same = len({tuple(sorted(s.items())) for s in scores.values()}) == 1
+        print(f"same scores in every run: {'yes' if same else 'NO'}")
         verdict = "PASS" if rate >= TARGET_PER_MINUTE else "MISS"
         print(f"target >= {TARGET_PER_MINUTE:g}/min with --jobs {jobs}: {rate:.1f}/min {verdict}")
         return 0 if same else 1
