@@ -193,6 +193,59 @@ def test_korean_figures_have_korean_alt_texts(book_html: Path, toc: list[str]) -
     assert found >= 10
 
 
+class _CellImages(HTMLParser):
+    """The ``src`` and ``alt`` (None when absent) of every image in a code cell's output."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._in_output: list[bool] = []  # one entry per open <div>: is it a cell's output?
+        self.images: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "div":
+            self._in_output.append("cell_output" in (attributes.get("class") or "").split())
+        elif tag == "img" and any(self._in_output):
+            self.images.append((attributes.get("src") or "", attributes.get("alt")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "div" and self._in_output:
+            self._in_output.pop()
+
+
+def _cell_images(page: Path) -> list[tuple[str, str | None]]:
+    parser = _CellImages()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.images
+
+
+def test_every_plot_has_an_alt_text_in_both_editions(book_html: Path, toc: list[str]) -> None:
+    """Every image a code cell draws, plot or figure, is described to a screen reader by its
+    alt text (the cell's ``mystnb.image.alt``), in Korean on the Korean pages. Without that
+    option an image has no description: docutils writes its file name as the alt text. The
+    option applies to every image of the cell, so a cell draws one plot: two images with the
+    same alt text on a page are two plots under one description."""
+    problems, found = [], 0
+    for name in toc:
+        en = _cell_images(book_html / f"{name}.html")
+        ko = _cell_images(book_html / KOREAN / f"{name}.html")
+        if len(en) != len(ko):
+            problems.append(f"{name}: {len(en)} images in English, {len(ko)} in Korean")
+        for edition, images in (("en", en), ("ko", ko)):
+            for src, alt in images:
+                text = (alt or "").strip()
+                if not text or Path(src).name in text or "_images/" in text:
+                    problems.append(f"{edition} {name}: {Path(src).name} has alt {alt!r}")
+                elif edition == "ko" and not re.search("[가-힣]", text):
+                    problems.append(f"ko {name}: alt text still English: {text}")
+            alts = [alt for _, alt in images if alt]
+            repeated = sorted({alt for alt in alts if alts.count(alt) > 1})
+            problems += [f"{edition} {name}: two images share the alt {alt!r}" for alt in repeated]
+        found += len(en)
+    assert found >= 30, f"only {found} images in the cells' outputs: is the book built?"
+    assert not problems, "\n".join(problems)
+
+
 # ---------------------------------------------------------------------------------------------
 # A copy of the book with two messages translated
 
