@@ -44,12 +44,6 @@ rm -f "$ok"
 # reading and executing stay incremental.
 rm -rf _build/html "$ko/_build/html"
 
-# Figures must reach the page: the kernel's inline backend, whatever the caller set (the test
-# suite exports MPLBACKEND=Agg, under which plt.show() outputs nothing).
-export MPLBACKEND=module://matplotlib_inline.backend_inline PYDEVD_DISABLE_FILE_VALIDATION=1
-# One BLAS thread, as in the test suite: a float32 product then sums in the same order on every
-# run, so the numbers a chapter quotes are the ones nbval gets when it runs the chapter again.
-export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 start=$(date +%s)
 # The kernel that runs the chapters is this environment's python (jupyter-book's own kernel).
 status=0

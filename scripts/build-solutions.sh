@@ -43,7 +43,6 @@ args=()
 rm -f "$work/.ok"
 rm -rf "$work/_build/html"
 
-export MPLBACKEND=module://matplotlib_inline.backend_inline PYDEVD_DISABLE_FILE_VALIDATION=1
 # The sources' hidden tests are generated from the course's checks and run them from the
 # autograder package (autograder/checks/local.py), which lives at the repository's root.
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
