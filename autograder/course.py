@@ -18,20 +18,19 @@ import queue
 import re
 import shlex
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from dlfs.i18n import split_bilingual
 
-from autograder.forks import Forker, ForkerError
+from autograder.forks import Forker, ForkerError, kill_group
 
 __all__ = ["REPO", "Course", "CourseError", "NbgraderRun"]
 
@@ -293,12 +292,12 @@ class Course:
             output, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
-            _kill_group(proc)
+            kill_group(proc.pid)
             output, _ = proc.communicate()
         run = NbgraderRun(list(args), proc.returncode, output or "", timed_out)
         if log_file is not None:
             log_file.parent.mkdir(parents=True, exist_ok=True)
-            log_file.write_text(f"$ nbgrader {' '.join(args)}\n{run.output}", encoding="utf-8")
+            log_file.write_text(_command_line(args) + run.output, encoding="utf-8")
         return run
 
     def _pass_fds(self) -> tuple[int, ...]:
@@ -307,13 +306,15 @@ class Course:
     def _forked_run(
         self, forker: Forker, args: list[str], timeout: float | None, log_file: Path | None
     ) -> NbgraderRun:
-        head = f"$ nbgrader {' '.join(args)}\n"
-        if log_file is None:
+        head = _command_line(args)
+        if log_file is None:  # the output passes through a file of its own
             self.path("logs").mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix="nbgrader-", suffix=".log", dir=self.path("logs"))
             os.close(fd)
-        log = log_file or Path(name)
-        log.parent.mkdir(parents=True, exist_ok=True)
+            log = Path(name)
+        else:
+            log = log_file
+            log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(head, encoding="utf-8")
         try:
             code, timed_out = forker.run(args, log, timeout)
@@ -468,8 +469,6 @@ def _scripts_on_path(env: dict[str, str] | os._Environ) -> None:
         env["PATH"] = os.pathsep.join([scripts, *[p for p in parts if p]])
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+def _command_line(args: Sequence[str]) -> str:
+    """The first line of a command's log."""
+    return f"$ nbgrader {' '.join(args)}\n"

@@ -28,7 +28,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Forker", "ForkerError"]
+__all__ = ["Forker", "ForkerError", "kill_group"]
 
 # what a child would otherwise import itself (the checks bring NumPy, IPython and dlfs)
 PRELOAD = ("nbgrader.apps.nbgraderapp", "autograder.sandbox.verdicts")
@@ -88,11 +88,11 @@ class Forker:
             try:
                 return int(self._answer(deadline)["code"]), False
             except TimeoutError:
-                _kill_group(pid)
+                kill_group(pid)
                 return int(self._answer(time.monotonic() + 60)["code"]), True
         except (ForkerError, TimeoutError):
             # the helper ended or hangs: end the command too, so that it never runs twice
-            _kill_group(pid)
+            kill_group(pid)
             self.proc.kill()
             raise ForkerError("the helper process ended during a command") from None
 
@@ -126,7 +126,8 @@ class Forker:
             self.proc.wait()
 
 
-def _kill_group(pid: int) -> None:
+def kill_group(pid: int) -> None:
+    """Kill the process group ``pid`` (a process that leads its own session), if it is there."""
     try:
         os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:

@@ -428,8 +428,13 @@ def remove_student(course: Course, student: str, assignments: list[str] | None =
         empty = course.path(step, student)
         if empty.is_dir() and not any(empty.iterdir()):
             empty.rmdir()
-    rows = _status(course)
-    if rows:
-        removed = [(a, who) for a, who in rows if who == student and a in (assignments or [a])]
-        _save_status(course, {key: row for key, row in rows.items() if key not in removed})
+    if rows := _status(course):
+        _save_status(
+            course,
+            {
+                (a, who): row
+                for (a, who), row in rows.items()
+                if who != student or (assignments and a not in assignments)
+            },
+        )
     return done

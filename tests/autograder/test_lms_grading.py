@@ -101,12 +101,23 @@ def test_grade_regrade_and_remove(new_course, tmp_path: Path) -> None:
     # a wrongly collected student goes away, and everything after still works
     assert run(course, "remove-student", "choi_yuna") == 0
     assert not course.path("submitted", "choi_yuna").exists()
+    assert "choi_yuna" not in {who for _, who in _status_rows(course)}
     assert run(course, "feedback", "3") == 0
     assert run(course, "export") == 0
     assert set(grades(course)) == {"박서준", "박서윤", "2021123456", "2027000002"}
     # one submission removed, then asked again: nothing is left to remove, and it says so
+    before = _status_rows(course)
+    assert (A, "2027000002") in before
     assert run(course, "remove-student", "2027000002", "03") == 0
+    assert _status_rows(course) == before - {(A, "2027000002")}
     assert run(course, "remove-student", "2027000002", "03") == 2
+
+
+def _status_rows(course) -> set[tuple[str, str]]:
+    """(assignment, student) of every row of reports/autograde-status.csv."""
+    path = course.path("reports", "autograde-status.csv")
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        return {(row["assignment"], row["student"]) for row in csv.DictReader(fh)}
 
 
 def test_export_says_which_collected_submissions_are_not_graded(
