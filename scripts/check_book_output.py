@@ -15,17 +15,40 @@ each build, so a stray warning fails the build.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+import tempfile
 from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
 
 #: Cell tags that allow a cell to write to stderr.
 STDERR_TAGS = frozenset({"raises-exception", "stderr-ok"})
-#: Pieces of paths that only a build machine has: home folders, temporary folders, the
-#: virtual environment and installed packages.
-MACHINE_PATH = re.compile(r"(?<![\w.-])(/root/|/home/|/tmp/|/work/|\.venv\b|site-packages)")
+#: The repository, whose absolute path is this build machine's own.
+ROOT = Path(__file__).resolve().parent.parent
+#: The folders that hold home and temporary folders on any Unix machine.
+UNIX_ROOTS = ("/root/", "/home/", "/tmp/", "/var/tmp/")
+#: Extra path prefixes that must not appear in the book, separated by ``os.pathsep``.
+EXTRA_PATHS_ENV = "DLFS_MACHINE_PATHS"
+
+
+def machine_path_pattern() -> re.Pattern[str]:
+    """Pieces of paths that only a build machine has: home and temporary folders, this
+    machine's repository, home, temporary folder and Python, the ones named in
+    ``DLFS_MACHINE_PATHS``, a virtual environment and installed packages."""
+    here = [ROOT, Path.home(), Path(tempfile.gettempdir()), Path(sys.prefix), Path(sys.base_prefix)]
+    extra = [Path(p) for p in os.environ.get(EXTRA_PATHS_ENV, "").split(os.pathsep) if p]
+    prefixes = set(UNIX_ROOTS)
+    for path in here + extra:
+        text = str(path.resolve()).rstrip("/")
+        if text:  # not the root folder itself
+            prefixes.add(text + "/")
+    alternatives = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.-])({alternatives}|\.venv\b|site-packages)")
+
+
+MACHINE_PATH = machine_path_pattern()
 #: Published files that are text and that a reader sees (pages, sources, notebooks, search).
 TEXT_SUFFIXES = {".html", ".md", ".ipynb", ".txt", ".js"}
 #: Folders of the built HTML that hold third-party files, not pages of this book.

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from scripts.check_book_output import machine_paths, problems, stderr_problems
+from scripts.check_book_output import (
+    EXTRA_PATHS_ENV,
+    ROOT,
+    machine_path_pattern,
+    machine_paths,
+    problems,
+    stderr_problems,
+)
 
 
 def cell(outputs: str, tags: tuple[str, ...] = ()) -> str:
@@ -50,7 +57,8 @@ def test_tagged_cells_may_write_to_stderr(tmp_path: Path, tag: str) -> None:
         "File /root/.cache/x.py",
         "in /home/ann/dlfs/lib",
         "saved to /tmp/abc",
-        "at /work/dlfs/chapters",
+        f"at {ROOT}/chapters",  # wherever the repository is checked out
+        f"in {Path.home()}/data",
         "python in .venv/bin",
         "lib/python3.11/site-packages/tqdm/auto.py",
     ],
@@ -59,6 +67,13 @@ def test_machine_paths_are_found(tmp_path: Path, text: str) -> None:
     page = tmp_path / "page.html"
     page.write_text(f"<p>{text}</p>", encoding="utf-8")
     assert machine_paths(page)
+
+
+def test_more_machine_paths_can_be_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "data in /srv/datasets/mnist"
+    assert not machine_path_pattern().search(text)
+    monkeypatch.setenv(EXTRA_PATHS_ENV, "/opt/other:/srv/datasets")
+    assert machine_path_pattern().search(text)
 
 
 @pytest.mark.parametrize(
